@@ -1,0 +1,1 @@
+"""Pulumi component resources of the nodeapi platform, one per file."""

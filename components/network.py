@@ -1,0 +1,281 @@
+"""The VPC: public, private (app) and isolated (data) subnets per AZ, NAT, endpoints, flow logs."""
+
+import ipaddress
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from .iam import assume_role_policy, policy_document
+from .security import allow_all_egress, allow_from, security_group
+
+TIERS = ("public", "private", "isolated")
+# Interface endpoints that let tasks run with no NAT: image pulls, logs, secrets, KMS, STS.
+INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "logs", "secretsmanager", "kms", "sts")
+
+
+def subnet_cidrs(vpc_cidr: str, az_count: int) -> dict[str, list[str]]:
+    """Split the VPC into 16 equal blocks: tier t, AZ i gets block 4*t + i (room for a 4th AZ)."""
+    blocks = list(ipaddress.IPv4Network(vpc_cidr).subnets(prefixlen_diff=4))
+    return {tier: [str(blocks[4 * t + i]) for i in range(az_count)] for t, tier in enumerate(TIERS)}
+
+
+def nat_count(strategy: str, az_count: int) -> int:
+    """How many NAT gateways a strategy needs."""
+    return {"none": 0, "single": 1, "one-per-az": az_count}[strategy]
+
+
+def nat_for_az(strategy: str, az_index: int) -> int | None:
+    """Index of the NAT gateway the private subnet of AZ `az_index` routes through."""
+    return {"none": None, "single": 0, "one-per-az": az_index}[strategy]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkArgs:
+    """What the network is made of; all plain values because they decide which resources exist."""
+
+    cidr: str
+    az_count: int
+    nat_strategy: str
+    interface_endpoints: bool
+    flow_logs_retention_days: int
+    region: str
+    account_id: str
+
+
+class Network(pulumi.ComponentResource):
+    """A three-tier VPC with private-by-default subnets and the shared app security group."""
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("nodeapi:network:Network", name, None, opts)
+        self._name = name
+        self.azs = self._availability_zones(args.az_count)
+        self.vpc = aws.ec2.Vpc(
+            name,
+            cidr_block=args.cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={"Name": name},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # The default group allows all traffic between its members; strip it so nothing relies on it.
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg",
+            vpc_id=self.vpc.id,
+            ingress=[],
+            egress=[],
+            tags={"Name": f"{name}-default-locked"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.subnets = self._subnets(args)
+        self.nat_gateways = self._public_routing(args)
+        route_tables = self._private_routing(args) + [self._isolated_routing()]
+        self.s3_endpoint = aws.ec2.VpcEndpoint(
+            f"{name}-s3",
+            vpc_id=self.vpc.id,
+            service_name=f"com.amazonaws.{args.region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[rt.id for rt in route_tables],
+            tags={"Name": f"{name}-s3"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.app_security_group = security_group(
+            f"{name}-app", vpc_id=self.vpc.id, description="ECS tasks: API, workers, jobs", parent=self
+        )
+        allow_all_egress(
+            f"{name}-app-egress",
+            group=self.app_security_group,
+            description="tasks reach AWS APIs and external services",
+            parent=self,
+        )
+        if args.interface_endpoints:
+            self._interface_endpoints(args)
+        self._flow_logs(args)
+
+        self.vpc_id = self.vpc.id
+        self.public_subnet_ids = [s.id for s in self.subnets["public"]]
+        self.private_subnet_ids = [s.id for s in self.subnets["private"]]
+        self.isolated_subnet_ids = [s.id for s in self.subnets["isolated"]]
+        self.app_security_group_id = self.app_security_group.id
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "azs": self.azs,
+                "public_subnet_ids": self.public_subnet_ids,
+                "private_subnet_ids": self.private_subnet_ids,
+                "isolated_subnet_ids": self.isolated_subnet_ids,
+                "app_security_group_id": self.app_security_group_id,
+            }
+        )
+
+    def _availability_zones(self, count: int) -> list[str]:
+        """The first `count` standard AZs of the region (local and wavelength zones excluded)."""
+        zones = aws.get_availability_zones(
+            state="available",
+            filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+            opts=pulumi.InvokeOptions(parent=self),
+        )
+        names = sorted(zones.names)
+        if len(names) < count:
+            raise pulumi.RunError(
+                f"network.azCount is {count} but the region has only {len(names)} standard AZs: {names}"
+            )
+        return names[:count]
+
+    def _subnets(self, args: NetworkArgs) -> dict[str, list[aws.ec2.Subnet]]:
+        """One subnet per tier per AZ; none maps public IPs on launch (the ALB needs none)."""
+        plan = subnet_cidrs(args.cidr, args.az_count)
+        subnets: dict[str, list[aws.ec2.Subnet]] = {}
+        self._subnet_names: dict[aws.ec2.Subnet, str] = {}
+        for tier in TIERS:
+            subnets[tier] = [
+                self._subnet(f"{self._name}-{tier}-{az[-1]}", tier, az, cidr)
+                for az, cidr in zip(self.azs, plan[tier])
+            ]
+        return subnets
+
+    def _subnet(self, name: str, tier: str, az: str, cidr: str) -> aws.ec2.Subnet:
+        """One subnet, remembered by name for its route table association."""
+        subnet = aws.ec2.Subnet(
+            name,
+            vpc_id=self.vpc.id,
+            cidr_block=cidr,
+            availability_zone=az,
+            map_public_ip_on_launch=False,
+            tags={"Name": name, "nodeapi:tier": tier},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self._subnet_names[subnet] = name
+        return subnet
+
+    def _route_table(self, role: str, subnets: list[aws.ec2.Subnet]) -> aws.ec2.RouteTable:
+        """A route table associated with the given subnets (named after the subnet they bind)."""
+        table = aws.ec2.RouteTable(
+            f"{self._name}-{role}",
+            vpc_id=self.vpc.id,
+            tags={"Name": f"{self._name}-{role}"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        for subnet in subnets:
+            aws.ec2.RouteTableAssociation(
+                f"{self._subnet_names[subnet]}-routes",
+                route_table_id=table.id,
+                subnet_id=subnet.id,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        return table
+
+    def _public_routing(self, args: NetworkArgs) -> list[aws.ec2.NatGateway]:
+        """Internet gateway for the public tier and the NAT gateways that live there."""
+        igw = aws.ec2.InternetGateway(
+            f"{self._name}-igw", vpc_id=self.vpc.id, tags={"Name": f"{self._name}-igw"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        table = self._route_table("public", self.subnets["public"])
+        aws.ec2.Route(
+            f"{self._name}-public-internet",
+            route_table_id=table.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=igw.id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        gateways = []
+        for index in range(nat_count(args.nat_strategy, args.az_count)):
+            suffix = self.azs[index][-1]
+            eip = aws.ec2.Eip(
+                f"{self._name}-nat-{suffix}", domain="vpc", tags={"Name": f"{self._name}-nat-{suffix}"},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            gateways.append(
+                aws.ec2.NatGateway(
+                    f"{self._name}-nat-{suffix}",
+                    allocation_id=eip.id,
+                    subnet_id=self.subnets["public"][index].id,
+                    tags={"Name": f"{self._name}-nat-{suffix}"},
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+                )
+            )
+        return gateways
+
+    def _private_routing(self, args: NetworkArgs) -> list[aws.ec2.RouteTable]:
+        """A route table per AZ, so one-per-az NAT keeps each AZ's egress inside that AZ."""
+        tables = []
+        for index, subnet in enumerate(self.subnets["private"]):
+            suffix = self.azs[index][-1]
+            table = self._route_table(f"private-{suffix}", [subnet])
+            nat_index = nat_for_az(args.nat_strategy, index)
+            if nat_index is not None:
+                aws.ec2.Route(
+                    f"{self._name}-private-{suffix}-egress",
+                    route_table_id=table.id,
+                    destination_cidr_block="0.0.0.0/0",
+                    nat_gateway_id=self.nat_gateways[nat_index].id,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            tables.append(table)
+        return tables
+
+    def _isolated_routing(self) -> aws.ec2.RouteTable:
+        """The data tier has no route out of the VPC at all (S3 only through the gateway endpoint)."""
+        return self._route_table("isolated", self.subnets["isolated"])
+
+    def _interface_endpoints(self, args: NetworkArgs) -> None:
+        """Private endpoints for AWS APIs, reachable only from the app security group."""
+        endpoint_sg = security_group(
+            f"{self._name}-endpoints", vpc_id=self.vpc.id, description="VPC interface endpoints",
+            parent=self,
+        )
+        allow_from(
+            f"{self._name}-endpoints-from-app", group=endpoint_sg, source=self.app_security_group,
+            port=443, description="tasks call AWS APIs over TLS", parent=self,
+        )
+        for service in INTERFACE_ENDPOINT_SERVICES:
+            aws.ec2.VpcEndpoint(
+                f"{self._name}-{service.replace('.', '-')}",
+                vpc_id=self.vpc.id,
+                service_name=f"com.amazonaws.{args.region}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=[s.id for s in self.subnets["private"]],
+                security_group_ids=[endpoint_sg.id],
+                tags={"Name": f"{self._name}-{service}"},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+    def _flow_logs(self, args: NetworkArgs) -> None:
+        """All accepted and rejected traffic to CloudWatch Logs, with a role that can write only there."""
+        log_group = aws.cloudwatch.LogGroup(
+            f"{self._name}-flow-logs",
+            retention_in_days=args.flow_logs_retention_days,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        role = aws.iam.Role(
+            f"{self._name}-flow-logs",
+            assume_role_policy=assume_role_policy("vpc-flow-logs.amazonaws.com", args.account_id),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{self._name}-flow-logs",
+            role=role.id,
+            policy=policy_document(
+                [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                        "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
+                    }
+                ]
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.ec2.FlowLog(
+            f"{self._name}-flow-log",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=log_group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags={"Name": f"{self._name}-flow-log"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )

@@ -1,0 +1,70 @@
+"""The stack settings model: everything a stack varies, read once from `nodeapi:settings`."""
+
+import re
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .base import Section, rule_error
+from .network import NetworkSettings
+
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+
+
+def check_region(value: str) -> str:
+    """Refuse strings that cannot be an AWS region code."""
+    if not _REGION.match(value):
+        raise ValueError("not an AWS region code; expected e.g. 'eu-west-1'")
+    return value
+
+
+class StackSettings(Section):
+    """All settings of one stack. Secrets never live here: they stay Pulumi secrets."""
+
+    environment: Literal["staging", "production"] = Field(
+        description="production turns on the durability rules (multi-AZ, protection, retention)"
+    )
+    region: str = Field(description="primary AWS region")
+    backup_region: str = Field(description="region for cross-region backup copies")
+    tags: dict[str, str] = Field(default_factory=dict, description="extra tags on every resource")
+    network: NetworkSettings
+    # Sections of the data and service tiers are added below this line.
+
+    @field_validator("region", "backup_region")
+    @classmethod
+    def _valid_region(cls, value: str) -> str:
+        return check_region(value)
+
+    @model_validator(mode="after")
+    def _cross_section_rules(self) -> "StackSettings":
+        problems = [rule_error(*p) for p in self.rule_violations()]
+        if problems:
+            raise _combined(problems)
+        return self
+
+    def rule_violations(self) -> list[tuple[str, Any, str]]:
+        """(key path, value, what is allowed) for every broken cross-field rule."""
+        found = []
+        if self.backup_region == self.region:
+            found.append(("backupRegion", self.backup_region, f"must differ from region {self.region!r}"))
+        for section_name in type(self).model_fields:
+            section = getattr(self, section_name)
+            if isinstance(section, Section):
+                alias = type(self).model_fields[section_name].alias or section_name
+                found += [(f"{alias}.{path}", value, allowed) for path, value, allowed in section.rules(self)]
+        return found
+
+    @property
+    def is_production(self) -> bool:
+        """True for the stack that carries real users."""
+        return self.environment == "production"
+
+
+def _combined(problems: list) -> Exception:
+    """Fold several rule errors into one, one line each."""
+    if len(problems) == 1:
+        return problems[0]
+    from pydantic_core import PydanticCustomError
+
+    text = "\n".join(str(p) for p in problems)
+    return PydanticCustomError("settings_rules", text.replace("{", "{{").replace("}", "}}"))

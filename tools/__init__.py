@@ -1,0 +1,1 @@
+"""Developer tools: the offline preview and what it builds on."""

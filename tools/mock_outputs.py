@@ -1,0 +1,191 @@
+"""What AWS would return for a resource or an invoke, made up deterministically for mocks."""
+
+import hashlib
+from typing import Any, Callable
+
+State = dict[str, Any]
+
+
+def _digest(text: str, size: int = 8) -> str:
+    """A short stable hex string, so mocked IDs are deterministic."""
+    return hashlib.sha256(text.encode()).hexdigest()[:size]
+
+
+def _service(type_token: str) -> str:
+    """`aws:rds/instance:Instance` -> `rds`."""
+    return type_token.split(":")[1].split("/")[0]
+
+
+def _physical_name(type_token: str, name: str, inputs: State) -> str:
+    """The explicit name input, else Pulumi's auto-name (logical name + 7 stable characters)."""
+    for key in ("name", "bucket", "identifier", "replicationGroupId", "functionName", "family"):
+        if isinstance(inputs.get(key), str):
+            return inputs[key]
+    prefix = inputs.get("namePrefix") or inputs.get("bucketPrefix")
+    return f"{prefix or name + '-'}{_digest(type_token + name, 7)}"
+
+
+def _rds_instance(name: str, inputs: State, region: str, account: str) -> State:
+    identifier = inputs.get("identifier") or name
+    host = f"{identifier}.c{_digest(identifier, 10)}.{region}.rds.amazonaws.com"
+    port = int(inputs.get("port", 5432))
+    secret = f"arn:aws:secretsmanager:{region}:{account}:secret:rds!db-{_digest(identifier, 8)}-AbCdEf"
+    return {
+        "identifier": identifier,
+        "address": host,
+        "endpoint": f"{host}:{port}",
+        "port": port,
+        "resourceId": f"db-{_digest(identifier, 26).upper()}",
+        "masterUserSecrets": [{"secretArn": secret, "secretStatus": "active", "kmsKeyId": inputs.get("masterUserSecretKmsKeyId", "")}],
+    }
+
+
+def _replication_group(name: str, inputs: State, region: str, account: str) -> State:
+    group = inputs.get("replicationGroupId") or name
+    base = f"{group}.{_digest(group, 6)}.ng.0001.{region[:2]}{region.split('-')[1][0]}{region[-1]}.cache.amazonaws.com"
+    return {"primaryEndpointAddress": f"master.{base}", "readerEndpointAddress": f"replica.{base}", "port": 6379}
+
+
+def _load_balancer(name: str, inputs: State, region: str, account: str) -> State:
+    lb = _physical_name("aws:lb", name, inputs)
+    suffix = f"app/{lb}/{_digest(lb, 16)}"
+    return {
+        "arnSuffix": suffix,
+        "dnsName": f"{lb}-{_digest(lb, 9)}.{region}.elb.amazonaws.com",
+        "zoneId": "Z35SXDOTRQ7X7K",
+        "arn": f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/{suffix}",
+    }
+
+
+def _target_group(name: str, inputs: State, region: str, account: str) -> State:
+    tg = _physical_name("aws:lb/tg", name, inputs)[:32]
+    suffix = f"targetgroup/{tg}/{_digest(tg, 16)}"
+    return {"name": tg, "arnSuffix": suffix, "arn": f"arn:aws:elasticloadbalancing:{region}:{account}:{suffix}"}
+
+
+def _repository(name: str, inputs: State, region: str, account: str) -> State:
+    repo = _physical_name("aws:ecr", name, inputs)
+    return {"repositoryUrl": f"{account}.dkr.ecr.{region}.amazonaws.com/{repo}", "registryId": account}
+
+
+def _bucket(name: str, inputs: State, region: str, account: str) -> State:
+    bucket = _physical_name("aws:s3", name, inputs)
+    return {
+        "bucket": bucket,
+        "arn": f"arn:aws:s3:::{bucket}",
+        "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com",
+        "region": region,
+    }
+
+
+def _kms_key(name: str, inputs: State, region: str, account: str) -> State:
+    key_id = "-".join(_digest(name + part, size) for part, size in (("a", 8), ("b", 4), ("c", 4), ("d", 4), ("e", 12)))
+    return {"keyId": key_id, "arn": f"arn:aws:kms:{region}:{account}:key/{key_id}"}
+
+
+def _task_definition(name: str, inputs: State, region: str, account: str) -> State:
+    family = inputs.get("family") or name
+    return {"revision": 1, "arnWithoutRevision": f"arn:aws:ecs:{region}:{account}:task-definition/{family}",
+            "arn": f"arn:aws:ecs:{region}:{account}:task-definition/{family}:1"}
+
+
+def _random_password(name: str, inputs: State, region: str, account: str) -> State:
+    return {"result": f"mock-{_digest(name, 24)}", "bcryptHash": "mock-hash"}
+
+
+def _lambda_function(name: str, inputs: State, region: str, account: str) -> State:
+    fn = _physical_name("aws:lambda", name, inputs)
+    arn = f"arn:aws:lambda:{region}:{account}:function:{fn}"
+    return {"arn": arn, "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+            "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST"}
+
+
+_SPECIFIC: dict[str, Callable[[str, State, str, str], State]] = {
+    "aws:rds/instance:Instance": _rds_instance,
+    "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:lb/targetGroup:TargetGroup": _target_group,
+    "aws:ecr/repository:Repository": _repository,
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:s3/bucketV2:BucketV2": _bucket,
+    "aws:kms/key:Key": _kms_key,
+    "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
+    "random:index/randomPassword:RandomPassword": _random_password,
+    "aws:lambda/function:Function": _lambda_function,
+}
+
+# ARN resource-part formats for the services whose ARNs other resources reference.
+_ARN_FORMATS = {
+    "iam": "arn:aws:iam::{account}:{kind}/{name}",
+    "logs": "arn:aws:logs:{region}:{account}:log-group:{name}",
+    "secretsmanager": "arn:aws:secretsmanager:{region}:{account}:secret:{name}-AbCdEf",
+    "sns": "arn:aws:sns:{region}:{account}:{name}",
+    "sqs": "arn:aws:sqs:{region}:{account}:{name}",
+    "s3": "arn:aws:s3:::{name}",
+}
+
+
+def _generic_arn(type_token: str, name: str, region: str, account: str) -> str:
+    service = _service(type_token)
+    kind = type_token.split("/")[-1].split(":")[0]
+    fmt = _ARN_FORMATS.get(service, "arn:aws:{service}:{region}:{account}:{kind}/{name}")
+    return fmt.format(service=service, region=region, account=account, kind=kind, name=name)
+
+
+# EC2 IDs look like AWS's, so previews read naturally.
+_ID_PREFIXES = {
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:ec2/flowLog:FlowLog": "fl",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+}
+
+
+def outputs_for(type_token: str, name: str, inputs: State, region: str, account: str) -> tuple[str, State]:
+    """(id, state) for a new resource: its inputs plus what AWS computes."""
+    physical = _physical_name(type_token, name, inputs)
+    state: State = dict(inputs)
+    state.setdefault("name", physical)
+    state["arn"] = _generic_arn(type_token, physical, region, account)
+    state.setdefault("tagsAll", inputs.get("tags", {}))
+    maker = _SPECIFIC.get(type_token)
+    if maker:
+        state.update(maker(name, inputs, region, account))
+    resource_id = state.get("identifier") or (physical if _service(type_token) in ("s3", "iam", "ecs") else f"{_service(type_token)}-{_digest(type_token + name, 17)}")
+    if type_token in _ID_PREFIXES:
+        resource_id = f"{_ID_PREFIXES[type_token]}-{_digest(type_token + name, 17)}"
+    state["id"] = resource_id
+    return resource_id, state
+
+
+def invoke_result(token: str, args: State, region: str, account: str) -> State:
+    """Answers for the data sources the program calls; an unknown one fails loudly."""
+    answers: dict[str, Callable[[], State]] = {
+        "aws:index/getAvailabilityZones:getAvailabilityZones": lambda: {
+            "id": region, "names": [f"{region}{z}" for z in "abc"], "state": "available",
+            "zoneIds": [f"{region[:3]}{region.split('-')[1][:1]}{region[-1]}-az{i}" for i in (1, 2, 3)],
+            "groupNames": [region] * 3,
+        },
+        "aws:index/getCallerIdentity:getCallerIdentity": lambda: {
+            "id": account, "accountId": account, "arn": f"arn:aws:iam::{account}:user/preview",
+            "userId": "AIDAPREVIEW",
+        },
+        "aws:index/getRegion:getRegion": lambda: {
+            "id": region, "name": region, "region": region, "endpoint": f"ec2.{region}.amazonaws.com",
+            "description": region,
+        },
+        "aws:index/getPartition:getPartition": lambda: {
+            "id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws",
+        },
+    }
+    if token not in answers:
+        raise NotImplementedError(f"mock has no answer for invoke {token}; add one to tools/mock_outputs.py")
+    return answers[token]()

@@ -1,0 +1,128 @@
+"""Pulumi mocks that answer like AWS and record every registration with its options."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+
+from .mock_outputs import invoke_result, outputs_for
+
+ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+SECRET = "[secret]"
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass
+class Registration:
+    """One registered resource as the engine would see it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    inputs: dict[str, Any]
+    options: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def plain(value: Any) -> Any:
+    """Inputs as JSON: secrets masked, integral floats as ints, assets by path."""
+    if rpc.is_rpc_secret(value):
+        return SECRET
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, pulumi.Resource):
+        return getattr(value, "_name", type(value).__name__)
+    if isinstance(value, (pulumi.FileAsset, pulumi.FileArchive)):
+        return {"path": str(value.path)}
+    if isinstance(value, pulumi.AssetArchive):
+        return {"assets": sorted(value.assets)}
+    if isinstance(value, pulumi.StringAsset):
+        return {"text": value.text}
+    return value
+
+
+class AwsMocks(pulumi_mocks.Mocks):
+    """Answers resource registrations and invokes with realistic, deterministic AWS values."""
+
+    def __init__(self) -> None:
+        self.provider_regions: dict[str, str] = {}
+        self.calls: list[tuple[str, dict]] = []
+
+    def region_of(self, provider_ref: str | None, inputs: dict | None = None) -> str:
+        """The region a resource lives in: its own `region` input, else its provider's."""
+        if inputs and isinstance(inputs.get("region"), str):
+            return inputs["region"]
+        urn = (provider_ref or "").rsplit("::", 1)[0]
+        return self.provider_regions.get(urn, DEFAULT_REGION)
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
+        if args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}-provider-id", dict(args.inputs)
+        region = self.region_of(args.provider, args.inputs)
+        resource_id, state = outputs_for(args.typ, args.name, dict(args.inputs), region, ACCOUNT_ID)
+        return resource_id, state
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
+        self.calls.append((args.token, dict(args.args)))
+        region = self.region_of(args.provider, args.args)
+        return invoke_result(args.token, dict(args.args), region, ACCOUNT_ID)
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A mock monitor that keeps every registration request, options included."""
+
+    def __init__(self, mocks: AwsMocks) -> None:
+        super().__init__(mocks)
+        self.aws = mocks
+        self.registrations: dict[str, Registration] = {}
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine makes them: the full chain of parent types, the stack left out."""
+        from pulumi.runtime.settings import get_project, get_stack
+
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != STACK_TYPE:
+                type_ = f"{qualified}${type_}"
+        return "urn:pulumi:" + "::".join([get_stack(), get_project(), type_, name])
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        inputs = rpc.deserialize_properties(request.object)
+        if request.type.startswith("pulumi:providers:") and isinstance(inputs.get("region"), str):
+            self.aws.provider_regions[response.urn] = inputs["region"]
+        self.registrations[response.urn] = Registration(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            parent=None if not request.parent or request.parent.split("::")[2] == STACK_TYPE else request.parent,
+            custom=bool(request.custom),
+            inputs=plain(inputs),
+            options=_options(request),
+            outputs=plain(rpc.deserialize_properties(response.object)) if response.object else {},
+        )
+        return response
+
+
+def _options(request) -> dict[str, Any]:
+    """The resource options the engine receives, in the preview JSON's camelCase shape."""
+    implicit = {urn for deps in request.propertyDependencies.values() for urn in deps.urns}
+    explicit = sorted(set(request.dependencies) - implicit - {request.parent})
+    provider = request.provider.rsplit("::", 1)[0] if request.provider else None
+    return {
+        "protect": bool(request.protect),
+        "ignoreChanges": sorted(request.ignoreChanges),
+        "dependsOn": explicit,
+        "retainOnDelete": bool(request.retainOnDelete),
+        "deleteBeforeReplace": bool(request.deleteBeforeReplace),
+        "provider": provider,
+    }

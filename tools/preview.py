@@ -1,0 +1,173 @@
+"""Offline preview: run the real `__main__.py` under Pulumi mocks and show what it declares.
+
+    python -m tools.preview <stack>                 resource tree grouped by component
+    python -m tools.preview <stack> --json          the whole graph as deterministic JSON
+    python -m tools.preview <stack> --diff BASE.json  Markdown diff against a base graph
+
+No Pulumi CLI, no credentials: `secure:` config values are shown as `[secret]`.
+"""
+
+import argparse
+import json
+import runpy
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+class PreviewError(Exception):
+    """A problem with the project files or the program, shown as one message."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def load_project(root: Path = ROOT) -> str:
+    """The project name from Pulumi.yaml."""
+    return yaml.safe_load((root / "Pulumi.yaml").read_text())["name"]
+
+
+def available_stacks(root: Path = ROOT) -> list[str]:
+    """Stacks that have a Pulumi.<stack>.yaml."""
+    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+
+
+def load_stack_config(stack: str, project: str, root: Path = ROOT) -> tuple[dict[str, str], list[str]]:
+    """Config as the engine passes it (strings, objects as JSON) and the keys that are secret."""
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        raise PreviewError(f"no stack {stack!r}: {path.name} not found; stacks: {', '.join(available_stacks(root))}", 2)
+    document = yaml.safe_load(path.read_text()) or {}
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in (document.get("config") or {}).items():
+        full_key = key if ":" in key else f"{project}:{key}"
+        masked, had_secret = _mask_secure(value)
+        if had_secret:
+            secret_keys.append(full_key)
+        config[full_key] = masked if isinstance(masked, str) else json.dumps(masked)
+    return config, secret_keys
+
+
+def _mask_secure(value: Any) -> tuple[Any, bool]:
+    """Replace `{secure: ciphertext}` values (which need the secrets provider) with `[secret]`."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return "[secret]", True
+        items = {k: _mask_secure(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in items.items()}, any(s for _, s in items.values())
+    if isinstance(value, list):
+        items = [_mask_secure(v) for v in value]
+        return [v for v, _ in items], any(s for _, s in items)
+    if isinstance(value, bool):
+        return ("true" if value else "false"), False
+    return value, False
+
+
+def run_program(stack: str, root: Path = ROOT):
+    """Run the program under mocks; returns (project, monitor, outputs)."""
+    import pulumi
+    from pulumi.runtime import settings as runtime_settings
+    from pulumi.runtime.config import set_all_config
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from .mocks import AwsMocks, RecordingMonitor
+
+    project = load_project(root)
+    config, secret_keys = load_stack_config(stack, project, root)
+    runtime_settings.reset_options(project=project, stack=stack)
+    set_all_config(config, secret_keys)
+    mocks = AwsMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    sys.path.insert(0, str(root))
+    try:
+        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(root / "__main__.py"), run_name="__main__")))
+        outputs = _sync_await(_resolve_outputs(runtime_settings.get_root_resource().outputs))
+    except pulumi.RunError as exc:
+        raise PreviewError(str(exc), 2) from None
+    finally:
+        sys.path.remove(str(root))
+    return project, monitor, outputs
+
+
+async def _resolve_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
+    """Stack outputs as plain values, secrets masked."""
+    import pulumi
+
+    from .mocks import SECRET, plain
+
+    resolved = {}
+    for name, value in outputs.items():
+        output = pulumi.Output.from_input(value)
+        resolved[name] = SECRET if await output.is_secret() else plain(await output.future())
+    return resolved
+
+
+def build_graph(stack: str, root: Path = ROOT) -> dict[str, Any]:
+    """The whole graph in the `--json` shape, resources sorted by URN."""
+    project, monitor, outputs = run_program(stack, root)
+    resources = [
+        {
+            "urn": r.urn,
+            "type": r.type,
+            "name": r.name,
+            "parent": r.parent,
+            "custom": r.custom,
+            "inputs": r.inputs,
+            "options": r.options,
+        }
+        for r in sorted(monitor.registrations.values(), key=lambda r: r.urn)
+        if r.type != STACK_TYPE
+    ]
+    return {"project": project, "stack": stack, "resources": resources, "outputs": outputs}
+
+
+def to_json(graph: dict[str, Any]) -> str:
+    """Deterministic JSON: sorted keys, fixed indentation."""
+    return json.dumps(graph, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.preview", description=__doc__.split("\n")[0])
+    parser.add_argument("stack", help="stack name, e.g. staging or prod")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--json", action="store_true", help="print the graph as JSON")
+    mode.add_argument("--diff", metavar="BASE.json", help="print a Markdown diff against a base graph")
+    args = parser.parse_args(argv)
+    try:
+        graph = build_graph(args.stack)
+        if args.json:
+            sys.stdout.write(to_json(graph))
+        elif args.diff:
+            sys.stdout.write(_diff(args.diff, graph))
+        else:
+            from .tree import render_tree
+
+            sys.stdout.write(render_tree(graph))
+    except PreviewError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+def _diff(base_path: str, graph: dict[str, Any]) -> str:
+    """Markdown diff of the graph against the graph saved at base_path."""
+    from .plan_diff import render_diff
+
+    try:
+        base = json.loads(Path(base_path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise PreviewError(f"cannot read base graph {base_path}: {exc}", 2) from None
+    return render_diff(base, graph)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
