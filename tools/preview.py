@@ -70,8 +70,8 @@ def _mask_secure(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
-def run_program(stack: str, root: Path = ROOT):
-    """Run the program under mocks; returns (project, monitor, outputs)."""
+def run_program(stack: str, root: Path = ROOT, settings: dict | None = None):
+    """Run the program under mocks; returns (project, monitor, outputs). `settings` replaces the file's."""
     import pulumi
     from pulumi.runtime import settings as runtime_settings
     from pulumi.runtime.config import set_all_config
@@ -82,6 +82,8 @@ def run_program(stack: str, root: Path = ROOT):
 
     project = load_project(root)
     config, secret_keys = load_stack_config(stack, project, root)
+    if settings is not None:
+        config[f"{project}:settings"] = json.dumps(settings)
     runtime_settings.reset_options(project=project, stack=stack)
     set_all_config(config, secret_keys)
     mocks = AwsMocks()
@@ -111,9 +113,9 @@ async def _resolve_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
     return resolved
 
 
-def build_graph(stack: str, root: Path = ROOT) -> dict[str, Any]:
+def build_graph(stack: str, root: Path = ROOT, settings: dict | None = None) -> dict[str, Any]:
     """The whole graph in the `--json` shape, resources sorted by URN."""
-    project, monitor, outputs = run_program(stack, root)
+    project, monitor, outputs = run_program(stack, root, settings)
     resources = [
         {
             "urn": r.urn,
