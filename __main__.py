@@ -3,6 +3,7 @@
 import pulumi
 import pulumi_aws as aws
 
+from components.cluster import Cluster, ClusterArgs
 from components.network import Network, NetworkArgs
 from settings import SettingsError, load_settings
 
@@ -35,6 +36,12 @@ network = Network(
     children,
 )
 
+cluster = Cluster(
+    "cluster",
+    ClusterArgs(container_insights="enhanced" if settings.is_production else "enabled"),
+    children,
+)
+
 # --- data tier ---
 
 # --- service tier ---
@@ -46,3 +53,4 @@ pulumi.export("backupRegion", settings.backup_region)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("isolatedSubnetIds", network.isolated_subnet_ids)
+pulumi.export("clusterName", cluster.cluster_name)
