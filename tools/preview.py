@@ -9,6 +9,7 @@ No Pulumi CLI, no credentials: `secure:` config values are shown as `[secret]`.
 
 import argparse
 import json
+import os
 import runpy
 import sys
 from pathlib import Path
@@ -172,4 +173,9 @@ def _diff(base_path: str, graph: dict[str, Any]) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip interpreter teardown: the mock runtime's event loop and thousands of provider classes
+    # have nothing to release, and tearing them down costs time and prints loop-close noise.
+    os._exit(code)
