@@ -101,6 +101,26 @@ def run_program(stack: str, root: Path = ROOT, settings: dict | None = None):
     return project, monitor, outputs
 
 
+def record(build, *, project: str = "nodeapi", stack: str = "test", config: dict[str, str] | None = None) -> dict:
+    """Run `build()` (which declares resources) under the recording mocks; returns the graph dict."""
+    import pulumi
+    from pulumi.runtime import settings as runtime_settings
+    from pulumi.runtime.config import set_all_config
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from .mocks import AwsMocks, RecordingMonitor
+
+    runtime_settings.reset_options(project=project, stack=stack)
+    set_all_config(config or {}, [])
+    mocks = AwsMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    _sync_await(run_pulumi_func(build))
+    outputs = _sync_await(_resolve_outputs(runtime_settings.get_root_resource().outputs))
+    return _graph(project, stack, monitor, outputs)
+
+
 async def _resolve_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
     """Stack outputs as plain values, secrets masked."""
     import pulumi
@@ -117,6 +137,11 @@ async def _resolve_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
 def build_graph(stack: str, root: Path = ROOT, settings: dict | None = None) -> dict[str, Any]:
     """The whole graph in the `--json` shape, resources sorted by URN."""
     project, monitor, outputs = run_program(stack, root, settings)
+    return _graph(project, stack, monitor, outputs)
+
+
+def _graph(project: str, stack: str, monitor, outputs: dict[str, Any]) -> dict[str, Any]:
+    """The `--json` shape from a monitor's registrations."""
     resources = [
         {
             "urn": r.urn,
