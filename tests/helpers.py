@@ -76,3 +76,19 @@ def assert_inputs(resource: dict, expected: dict) -> None:
     """Assert a resource's inputs deep-partially match `expected`."""
     problems = matches(resource["inputs"], expected)
     assert not problems, f"{resource['type']} {resource['name']}:\n  " + "\n  ".join(problems)
+
+
+def mock_id(graph: dict, type_: str, name: str) -> str:
+    """The id the mocks gave a resource (what other resources' inputs reference)."""
+    from tools.mock_outputs import outputs_for
+
+    resource = one(graph, type_, name)
+    return outputs_for(type_, name, resource["inputs"], resource["inputs"].get("region", "us-east-1"), "123456789012")[0]
+
+
+def mock_state(graph: dict, type_: str, name: str) -> dict:
+    """The full mocked state of a resource (arn, name, endpoints...)."""
+    from tools.mock_outputs import outputs_for
+
+    resource = one(graph, type_, name)
+    return outputs_for(type_, name, resource["inputs"], resource["inputs"].get("region", "us-east-1"), "123456789012")[1]

@@ -126,7 +126,17 @@ _ARN_FORMATS = {
 }
 
 
+# Types whose ARN service differs from their Pulumi module.
+_ARN_BY_TYPE = {
+    "aws:cloudwatch/logGroup:LogGroup": "arn:aws:logs:{region}:{account}:log-group:{name}",
+    "aws:cloudwatch/eventRule:EventRule": "arn:aws:events:{region}:{account}:rule/{name}",
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "arn:aws:cloudwatch:{region}:{account}:alarm:{name}",
+}
+
+
 def _generic_arn(type_token: str, name: str, region: str, account: str) -> str:
+    if type_token in _ARN_BY_TYPE:
+        return _ARN_BY_TYPE[type_token].format(region=region, account=account, name=name)
     service = _service(type_token)
     kind = type_token.split("/")[-1].split(":")[0]
     fmt = _ARN_FORMATS.get(service, "arn:aws:{service}:{region}:{account}:{kind}/{name}")

@@ -24,9 +24,10 @@ STACK_TYPE = "pulumi:pulumi:Stack"
 class PreviewError(Exception):
     """A problem with the project files or the program, shown as one message."""
 
-    def __init__(self, message: str, exit_code: int = 1):
+    def __init__(self, message: str, exit_code: int = 1, declared: int = 0):
         super().__init__(message)
         self.exit_code = exit_code
+        self.declared = declared  # resources registered before the error (0 for bad settings)
 
 
 def load_project(root: Path = ROOT) -> str:
@@ -95,7 +96,8 @@ def run_program(stack: str, root: Path = ROOT, settings: dict | None = None):
         _sync_await(run_pulumi_func(lambda: runpy.run_path(str(root / "__main__.py"), run_name="__main__")))
         outputs = _sync_await(_resolve_outputs(runtime_settings.get_root_resource().outputs))
     except pulumi.RunError as exc:
-        raise PreviewError(str(exc), 2) from None
+        declared = sum(r.type != STACK_TYPE for r in monitor.registrations.values())
+        raise PreviewError(str(exc), 2, declared) from None
     finally:
         sys.path.remove(str(root))
     return project, monitor, outputs
@@ -166,12 +168,13 @@ def to_json(graph: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.preview", description=__doc__.split("\n")[0])
     parser.add_argument("stack", help="stack name, e.g. staging or prod")
+    parser.add_argument("--project-dir", type=Path, default=ROOT, help="project to render (default: this repo)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="print the graph as JSON")
     mode.add_argument("--diff", metavar="BASE.json", help="print a Markdown diff against a base graph")
     args = parser.parse_args(argv)
     try:
-        graph = build_graph(args.stack)
+        graph = build_graph(args.stack, root=args.project_dir.resolve())
         if args.json:
             sys.stdout.write(to_json(graph))
         elif args.diff:
