@@ -53,8 +53,19 @@ def load_stack_config(stack: str, project: str, root: Path = ROOT) -> tuple[dict
         masked, had_secret = _mask_secure(value)
         if had_secret:
             secret_keys.append(full_key)
-        config[full_key] = masked if isinstance(masked, str) else json.dumps(masked)
+        config[full_key] = _engine_string(masked)
     return config, secret_keys
+
+
+def _engine_string(value: Any) -> str:
+    """Config as the engine hands it to programs: scalars as strings, objects and lists as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value)
 
 
 def _mask_secure(value: Any) -> tuple[Any, bool]:
@@ -67,8 +78,6 @@ def _mask_secure(value: Any) -> tuple[Any, bool]:
     if isinstance(value, list):
         items = [_mask_secure(v) for v in value]
         return [v for v, _ in items], any(s for _, s in items)
-    if isinstance(value, bool):
-        return ("true" if value else "false"), False
     return value, False
 
 

@@ -1,0 +1,89 @@
+"""The offline preview: JSON shape, parents, determinism, secrets masked, tree view, errors."""
+
+import json
+import subprocess
+import sys
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from tests.helpers import ROOT
+from tools.preview import PreviewError, build_graph, load_stack_config, main, record, to_json
+
+RESOURCE_KEYS = {"urn", "type", "name", "parent", "custom", "inputs", "options"}
+OPTION_KEYS = {"protect", "ignoreChanges", "dependsOn", "retainOnDelete", "deleteBeforeReplace", "provider"}
+
+
+def test_json_has_the_contract_shape(stack_graph):
+    assert set(stack_graph) == {"project", "stack", "resources", "outputs"}
+    assert stack_graph["project"] == "nodeapi"
+    for resource in stack_graph["resources"]:
+        assert set(resource) == RESOURCE_KEYS
+        assert set(resource["options"]) == OPTION_KEYS
+        assert resource["type"].count(":") == 2 and resource["urn"].startswith(f"urn:pulumi:{stack_graph['stack']}::nodeapi::")
+        assert isinstance(resource["options"]["ignoreChanges"], list) and isinstance(resource["options"]["dependsOn"], list)
+    assert [r["urn"] for r in stack_graph["resources"]] == sorted(r["urn"] for r in stack_graph["resources"])
+
+
+def test_every_resource_but_providers_has_a_component_parent(stack_graph):
+    by_urn = {r["urn"]: r for r in stack_graph["resources"]}
+    for resource in stack_graph["resources"]:
+        if resource["type"].startswith("pulumi:providers:") or not resource["custom"]:
+            continue
+        assert resource["parent"] in by_urn, resource["urn"]
+        assert by_urn[resource["parent"]]["custom"] is False, resource["urn"]
+
+
+def test_cli_json_is_byte_identical_across_runs():
+    runs = [subprocess.run([sys.executable, "-m", "tools.preview", "prod", "--json"], cwd=ROOT,
+                           capture_output=True, check=True).stdout for _ in range(2)]
+    assert runs[0] == runs[1]
+    graph = json.loads(runs[0])
+    assert graph["stack"] == "prod" and graph["resources"]
+    assert runs[0].decode() == to_json(build_graph("prod"))
+
+
+def test_secure_config_values_are_masked(tmp_path):
+    (tmp_path / "Pulumi.demo.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  nodeapi:apiKey:\n    secure: v1:AAAA\n"
+        "  nodeapi:settings:\n    nested:\n      token:\n        secure: v1:BBBB\n    flag: true\n"
+        "  nodeapi:enabled: true\n  nodeapi:count: 3\n"
+    )
+    config, secret_keys = load_stack_config("demo", "nodeapi", tmp_path)
+    assert config == {"aws:region": "us-east-1", "nodeapi:apiKey": "[secret]",
+                      "nodeapi:settings": '{"nested": {"token": "[secret]"}, "flag": true}',
+                      "nodeapi:enabled": "true", "nodeapi:count": "3"}
+    assert sorted(secret_keys) == ["nodeapi:apiKey", "nodeapi:settings"]
+
+
+def test_secret_inputs_and_outputs_show_as_secret():
+    def build():
+        provider = aws.Provider("aws", region="us-east-1")
+        secret = aws.secretsmanager.Secret("s", opts=pulumi.ResourceOptions(provider=provider))
+        aws.secretsmanager.SecretVersion("v", secret_id=secret.id, secret_string=pulumi.Output.secret("hunter2"),
+                                         opts=pulumi.ResourceOptions(provider=provider))
+        pulumi.export("password", pulumi.Output.secret("hunter2"))
+        pulumi.export("plain", "visible")
+
+    graph = record(build)
+    version = next(r for r in graph["resources"] if r["name"] == "v")
+    assert version["inputs"]["secretString"] == "[secret]"
+    assert graph["outputs"] == {"password": "[secret]", "plain": "visible"}
+    assert "hunter2" not in to_json(graph)
+
+
+def test_unknown_stack_is_refused_with_the_known_ones():
+    with pytest.raises(PreviewError) as caught:
+        build_graph("qa")
+    assert str(caught.value) == "no stack 'qa': Pulumi.qa.yaml not found; stacks: prod, staging"
+    assert caught.value.exit_code == 2
+
+
+def test_tree_groups_resources_by_component(capsys):
+    assert main(["staging"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("nodeapi · staging: ")
+    assert "\nnetwork  [nodeapi:network:Network]  " in text
+    assert "  aws:ec2/subnet:Subnet" in text and "cidrBlock=10.30.0.0/20  availabilityZone=us-east-1a" in text
+    assert "\noutputs:\n" in text
