@@ -43,6 +43,194 @@ cluster = Cluster(
 )
 
 # --- data tier ---
+from components.app_secrets import AppSecrets, AppSecretsArgs, config_overrides
+from components.backup_bucket import BackupBucket, BackupBucketArgs, BucketCopy, bucket_name
+from components.backup_plan import BackupPlan, BackupPlanArgs
+from components.cache import Cache, CacheArgs
+from components.database import Database, DatabaseArgs
+from components.db_dump import DbDump, DbDumpArgs
+from components.encryption import Encryption, EncryptionArgs
+from settings.backups import DUMP_DIR, DUMP_FILE
+
+data_name = f"nodeapi-{stack}"  # stable physical names: RDS identifier, cache group, vaults, secrets prefix
+protect_data = settings.is_production
+encryption = Encryption(
+    "encryption",
+    EncryptionArgs(alias=data_name, region=settings.region, backup_region=settings.backup_region,
+                   account_id=account_id, protect=protect_data),
+    children,
+)
+stack_key = encryption.key
+db_settings = settings.database
+database = Database(
+    "database",
+    DatabaseArgs(
+        identifier=data_name,
+        engine_version=db_settings.engine_version,
+        major_version=db_settings.major_version,
+        instance_class=db_settings.instance_class,
+        allocated_storage_gb=db_settings.allocated_storage_gb,
+        max_allocated_storage_gb=db_settings.max_allocated_storage_gb,
+        multi_az=db_settings.multi_az,
+        db_name=db_settings.db_name,
+        username=db_settings.username,
+        backup_retention_days=db_settings.backup_retention_days,
+        backup_window=db_settings.backup_window,
+        maintenance_window=db_settings.maintenance_window,
+        deletion_protection=db_settings.deletion_protection,
+        final_snapshot=db_settings.final_snapshot,
+        performance_insights=db_settings.performance_insights,
+        monitoring_interval=db_settings.monitoring_interval,
+        slow_query_ms=db_settings.slow_query_ms,
+        log_retention_days=db_settings.log_retention_days,
+        kms_key_arn=encryption.key_arn,
+        vpc_id=network.vpc_id,
+        subnet_ids=network.isolated_subnet_ids,
+        app_security_group=network.app_security_group,
+        account_id=account_id,
+        protect=protect_data,
+        cross_region_backups=db_settings.cross_region_backups,
+        backup_region=settings.backup_region,
+        backup_kms_key_arn=encryption.backup_key_arn,
+        proxy=db_settings.proxy,
+    ),
+    children,
+)
+cache_settings = settings.cache
+cache = Cache(
+    "cache",
+    CacheArgs(
+        group_id=data_name,
+        engine=cache_settings.engine,
+        engine_version=cache_settings.engine_version,
+        parameter_family=cache_settings.parameter_family,
+        node_type=cache_settings.node_type,
+        replicas=cache_settings.replicas,
+        snapshot_retention_days=cache_settings.snapshot_retention_days,
+        snapshot_window=cache_settings.snapshot_window,
+        maintenance_window=cache_settings.maintenance_window,
+        maxmemory_policy=cache_settings.maxmemory_policy,
+        kms_key_arn=encryption.key_arn,
+        vpc_id=network.vpc_id,
+        subnet_ids=network.isolated_subnet_ids,
+        app_security_group=network.app_security_group,
+        secret_recovery_window_days=settings.app_secrets.recovery_window_days,
+        protect=protect_data,
+    ),
+    children,
+)
+backup_settings = settings.backups
+backup_bucket = BackupBucket(
+    "backup-bucket",
+    BackupBucketArgs(
+        bucket_name=bucket_name(stack, account_id, settings.region),
+        region=settings.region,
+        kms_key_arn=encryption.key_arn,
+        retention_days=backup_settings.retention_days,
+        noncurrent_retention_days=backup_settings.noncurrent_retention_days,
+        account_id=account_id,
+        protect=protect_data,
+        object_lock=backup_settings.object_lock,
+        object_lock_days=backup_settings.object_lock_days,
+        replica=BucketCopy(
+            bucket_name=bucket_name(stack, account_id, settings.backup_region),
+            region=settings.backup_region,
+            kms_key_arn=encryption.backup_key_arn,
+        ) if backup_settings.cross_region else None,
+    ),
+    children,
+)
+backup_plan = BackupPlan(
+    "backup-plan",
+    BackupPlanArgs(
+        vault_name=data_name,
+        copy_vault_name=f"{data_name}-copy",
+        backup_region=settings.backup_region,
+        kms_key_arn=encryption.key_arn,
+        backup_kms_key_arn=encryption.backup_key_arn,
+        schedule=backup_settings.plan_schedule,
+        retention_days=backup_settings.retention_days,
+        resource_arns=[database.instance.arn],
+        account_id=account_id,
+        protect=protect_data,
+    ),
+    children,
+)
+dump_settings = backup_settings.dump
+if dump_settings.enabled:
+    db_dump = DbDump(
+        "db-dump",
+        DbDumpArgs(
+            family=f"{data_name}-db-dump",
+            schedule=dump_settings.schedule,
+            dump_image=dump_settings.image,
+            dump_command=list(dump_settings.command),
+            dump_dir=DUMP_DIR,
+            dump_file=DUMP_FILE,
+            upload_image=dump_settings.upload_image,
+            cpu=dump_settings.cpu,
+            memory=dump_settings.memory,
+            log_retention_days=dump_settings.log_retention_days,
+            db_host=database.address,
+            db_port=database.port,
+            db_name=database.db_name,
+            db_user=database.username,
+            db_secret_arn=database.secret_arn,
+            db_kms_key_arn=encryption.key_arn,
+            bucket_name=backup_bucket.bucket_name,
+            bucket_arn=backup_bucket.arn,
+            bucket_kms_key_arn=encryption.key_arn,
+            cluster_arn=cluster.arn,
+            subnet_ids=network.private_subnet_ids,
+            security_group_ids=[network.app_security_group.id],
+            region=settings.region,
+            account_id=account_id,
+        ),
+        children,
+    )
+app_secret_store = AppSecrets(
+    "app-secrets",
+    AppSecretsArgs(
+        prefix=data_name,
+        names=list(settings.app_secrets.names),
+        length=settings.app_secrets.length,
+        recovery_window_days=settings.app_secrets.recovery_window_days,
+        kms_key_arn=encryption.key_arn,
+        overrides=config_overrides(pulumi.Config(), settings.app_secrets.names),
+    ),
+    children,
+)
+# What app containers get: plain environment, secrets by ARN (ECS `valueFrom`), what the execution role reads.
+app_environment: dict[str, pulumi.Input[str]] = {
+    "DB_HOST": database.host,
+    "DB_PORT": str(database.port),
+    "DB_NAME": database.db_name,
+    "DB_USER": database.username,
+    "DB_SSL": "true",
+    "DB_IAM_AUTH": "true" if db_settings.proxy else "false",
+    "REDIS_HOST": cache.host,
+    "REDIS_PORT": str(cache.port),
+    "REDIS_TLS": "true",
+}
+app_secrets: dict[str, pulumi.Input[str]] = {
+    "DB_PASSWORD": pulumi.Output.concat(database.secret_arn, ":password::"),
+    "REDIS_AUTH_TOKEN": cache.auth_secret_arn,
+    **app_secret_store.arns,
+}
+secret_arns: list[pulumi.Input[str]] = [database.secret_arn, cache.auth_secret_arn, *app_secret_store.arns.values()]
+kms_key_arns: list[pulumi.Input[str]] = [encryption.key_arn]
+
+pulumi.export("dbInstanceIdentifier", database.identifier)
+pulumi.export("dbEndpoint", database.endpoint)
+pulumi.export("dbSecretArn", database.secret_arn)
+pulumi.export("dbSubnetGroupName", database.subnet_group_name)
+pulumi.export("dbSecurityGroupIds", database.security_group_ids)
+pulumi.export("dbKmsKeyArn", encryption.key_arn)
+pulumi.export("backupKmsKeyArn", encryption.backup_key_arn)
+pulumi.export("cacheEndpoint", cache.host)
+pulumi.export("backupBucketName", backup_bucket.bucket_name)
+pulumi.export("backupVaultName", backup_plan.vault_name)
+pulumi.export("backupCopyVaultName", backup_plan.copy_vault_name)
 
 # --- service tier ---
 

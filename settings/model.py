@@ -5,7 +5,11 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .app_secrets import AppSecretsSettings
+from .backups import BackupSettings
 from .base import Section, rule_error
+from .cache import CacheSettings
+from .database import DatabaseSettings
 from .network import NetworkSettings
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
@@ -29,6 +33,10 @@ class StackSettings(Section):
     tags: dict[str, str] = Field(default_factory=dict, description="extra tags on every resource")
     network: NetworkSettings
     # Sections of the data and service tiers are added below this line.
+    database: DatabaseSettings
+    cache: CacheSettings
+    backups: BackupSettings = Field(default_factory=BackupSettings)
+    app_secrets: AppSecretsSettings = Field(default_factory=AppSecretsSettings)
 
     @field_validator("region", "backup_region")
     @classmethod

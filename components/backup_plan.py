@@ -1,0 +1,84 @@
+"""AWS Backup: a KMS-encrypted vault per region, a nightly plan with a cross-region copy, the selection."""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from .iam import assume_role_policy
+
+BACKUP_POLICIES = (
+    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupPlanArgs:
+    """Recovery points kept `retention_days` in both vaults."""
+
+    vault_name: str
+    copy_vault_name: str
+    backup_region: str
+    kms_key_arn: pulumi.Input[str]
+    backup_kms_key_arn: pulumi.Input[str]
+    schedule: str
+    retention_days: int
+    resource_arns: list[pulumi.Input[str]]
+    account_id: str
+    protect: bool
+
+
+class BackupPlan(pulumi.ComponentResource):
+    """Nightly snapshots of the selected resources, copied to the backup region."""
+
+    def __init__(self, name: str, args: BackupPlanArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("nodeapi:backups:BackupPlan", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        protected = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        self.vault = aws.backup.Vault(
+            f"{name}-vault", name=args.vault_name, kms_key_arn=args.kms_key_arn, force_destroy=False, opts=protected
+        )
+        self.copy_vault = aws.backup.Vault(
+            f"{name}-copy-vault", name=args.copy_vault_name, kms_key_arn=args.backup_kms_key_arn,
+            force_destroy=False, region=args.backup_region, opts=protected,
+        )
+        lifecycle = {"delete_after": args.retention_days}
+        self.plan = aws.backup.Plan(
+            name,
+            name=args.vault_name,
+            rules=[
+                {
+                    "rule_name": "nightly",
+                    "target_vault_name": self.vault.name,
+                    "schedule": args.schedule,
+                    "schedule_expression_timezone": "Etc/UTC",
+                    "start_window": 60,
+                    "completion_window": 240,
+                    "lifecycle": lifecycle,
+                    "copy_actions": [{"destination_vault_arn": self.copy_vault.arn, "lifecycle": lifecycle}],
+                }
+            ],
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=assume_role_policy("backup.amazonaws.com", args.account_id),
+            opts=child,
+        )
+        attachments = [
+            aws.iam.RolePolicyAttachment(f"{name}-role-{arn.rsplit('For', 1)[1].lower()}", role=role.name,
+                                         policy_arn=arn, opts=child)
+            for arn in BACKUP_POLICIES
+        ]
+        aws.backup.Selection(
+            f"{name}-selection",
+            name=f"{args.vault_name}-data",
+            plan_id=self.plan.id,
+            iam_role_arn=role.arn,
+            resources=args.resource_arns,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=attachments),
+        )
+        self.vault_name = self.vault.name
+        self.copy_vault_name = self.copy_vault.name
+        self.register_outputs({"vault_name": self.vault_name, "copy_vault_name": self.copy_vault_name})

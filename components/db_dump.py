@@ -1,0 +1,207 @@
+"""The nightly logical backup: a scheduled Fargate task that runs pg_dump and uploads the file to S3."""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import pulumi
+import pulumi_aws as aws
+
+from .iam import assume_role_policy, policy_document
+
+PREFIX = "pg_dump/"
+TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+VOLUME = "dump"
+UPLOAD_DIR = "/dump"
+POSTGRES_UID = "70:70"  # the `postgres` user of the alpine postgres image
+
+
+def dump_object_key(db_name: str, when: datetime, prefix: str = PREFIX) -> str:
+    """`pg_dump/<db>-<UTC timestamp>.dump`: sorts by time, one object per run."""
+    return f"{prefix}{db_name}-{when.strftime(TIMESTAMP_FORMAT)}.dump"
+
+
+def upload_script(dump_file: str) -> str:
+    """Shell for the upload container; BUCKET, PREFIX, DB_NAME, KMS_KEY_ID come from its environment."""
+    return (
+        "set -eu; "
+        f'key="${{PREFIX}}${{DB_NAME}}-$(date -u +{TIMESTAMP_FORMAT}).dump"; '
+        f'test -s "{UPLOAD_DIR}/{dump_file}"; '
+        f'aws s3 cp "{UPLOAD_DIR}/{dump_file}" "s3://${{BUCKET}}/${{key}}" '
+        '--sse aws:kms --sse-kms-key-id "${KMS_KEY_ID}" --only-show-errors; '
+        'echo "uploaded s3://${BUCKET}/${key}"'
+    )
+
+
+def container_definitions(
+    *, dump_image: str, dump_command: list[str], dump_dir: str, dump_file: str, upload_image: str,
+    db_host: str, db_port: int, db_name: str, db_user: str, password_value_from: str,
+    bucket: str, kms_key_arn: str, log_group: str, region: str,
+) -> list[dict]:
+    """Two containers sharing one task volume: `dump` writes the file, `upload` copies it after dump succeeded."""
+
+    def logs(stream: str) -> dict:
+        return {"logDriver": "awslogs", "options": {"awslogs-group": log_group, "awslogs-region": region,
+                                                    "awslogs-stream-prefix": stream}}
+
+    return [
+        {
+            "name": "dump",
+            "image": dump_image,
+            "essential": False,
+            "user": POSTGRES_UID,
+            "readonlyRootFilesystem": True,
+            "command": dump_command,
+            "environment": [
+                {"name": "PGHOST", "value": db_host},
+                {"name": "PGPORT", "value": str(db_port)},
+                {"name": "PGDATABASE", "value": db_name},
+                {"name": "PGUSER", "value": db_user},
+                {"name": "PGSSLMODE", "value": "require"},
+            ],
+            "secrets": [{"name": "PGPASSWORD", "valueFrom": password_value_from}],
+            "mountPoints": [{"sourceVolume": VOLUME, "containerPath": dump_dir, "readOnly": False}],
+            "logConfiguration": logs("dump"),
+        },
+        {
+            "name": "upload",
+            "image": upload_image,
+            "essential": True,
+            "user": POSTGRES_UID,
+            "readonlyRootFilesystem": True,
+            "dependsOn": [{"containerName": "dump", "condition": "SUCCESS"}],
+            "entryPoint": ["sh", "-c"],
+            "command": [upload_script(dump_file)],
+            "environment": [
+                {"name": "BUCKET", "value": bucket},
+                {"name": "PREFIX", "value": PREFIX},
+                {"name": "DB_NAME", "value": db_name},
+                {"name": "KMS_KEY_ID", "value": kms_key_arn},
+                {"name": "HOME", "value": UPLOAD_DIR},
+                {"name": "AWS_REGION", "value": region},
+            ],
+            "mountPoints": [{"sourceVolume": VOLUME, "containerPath": UPLOAD_DIR, "readOnly": True}],
+            "logConfiguration": logs("upload"),
+        },
+    ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DbDumpArgs:
+    """The database to dump, the bucket to write to, where and when the task runs."""
+
+    family: str
+    schedule: str
+    dump_image: str
+    dump_command: list[str]
+    dump_dir: str
+    dump_file: str
+    upload_image: str
+    cpu: int
+    memory: int
+    log_retention_days: int
+    db_host: pulumi.Input[str]
+    db_port: int
+    db_name: str
+    db_user: str
+    db_secret_arn: pulumi.Input[str]
+    db_kms_key_arn: pulumi.Input[str]
+    bucket_name: pulumi.Input[str]
+    bucket_arn: pulumi.Input[str]
+    bucket_kms_key_arn: pulumi.Input[str]
+    cluster_arn: pulumi.Input[str]
+    subnet_ids: list[pulumi.Input[str]]
+    security_group_ids: list[pulumi.Input[str]]
+    region: str
+    account_id: str
+
+
+class DbDump(pulumi.ComponentResource):
+    """Task definition, least-privilege roles, log group and the EventBridge Scheduler schedule."""
+
+    def __init__(self, name: str, args: DbDumpArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("nodeapi:backups:DbDump", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=f"/nodeapi/{args.family}", retention_in_days=args.log_retention_days,
+            kms_key_id=args.db_kms_key_arn, opts=child,
+        )
+        self.execution_role = self._role(f"{name}-execution", "ecs-tasks.amazonaws.com", args, [
+            {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": [args.db_secret_arn]},
+            {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [args.db_kms_key_arn],
+             "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{args.region}.amazonaws.com"}}},
+            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": [pulumi.Output.concat(self.log_group.arn, ":log-stream:*")]},
+        ])
+        self.task_role = self._role(f"{name}-task", "ecs-tasks.amazonaws.com", args, [
+            {"Effect": "Allow", "Action": ["s3:PutObject"],
+             "Resource": [pulumi.Output.concat(args.bucket_arn, "/", PREFIX, "*")]},
+            {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": [args.bucket_kms_key_arn],
+             "Condition": {"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}}},
+        ])
+        definitions = pulumi.Output.all(
+            db_host=args.db_host, secret=args.db_secret_arn, bucket=args.bucket_name,
+            kms=args.bucket_kms_key_arn, log_group=self.log_group.name,
+        ).apply(lambda v: json.dumps(container_definitions(
+            dump_image=args.dump_image, dump_command=args.dump_command, dump_dir=args.dump_dir,
+            dump_file=args.dump_file, upload_image=args.upload_image, db_host=v["db_host"], db_port=args.db_port,
+            db_name=args.db_name, db_user=args.db_user, password_value_from=f"{v['secret']}:password::",
+            bucket=v["bucket"], kms_key_arn=v["kms"], log_group=v["log_group"], region=args.region,
+        )))
+        self.task_definition = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=args.family,
+            cpu=str(args.cpu),
+            memory=str(args.memory),
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+            execution_role_arn=self.execution_role.arn,
+            task_role_arn=self.task_role.arn,
+            volumes=[{"name": VOLUME}],
+            container_definitions=definitions,
+            opts=child,
+        )
+        task_family_arn = f"arn:aws:ecs:{args.region}:{args.account_id}:task-definition/{args.family}:*"
+        self.scheduler_role = self._role(f"{name}-scheduler", "scheduler.amazonaws.com", args, [
+            {"Effect": "Allow", "Action": ["ecs:RunTask"], "Resource": [task_family_arn],
+             "Condition": {"ArnEquals": {"ecs:cluster": args.cluster_arn}}},
+            {"Effect": "Allow", "Action": ["iam:PassRole"],
+             "Resource": [self.execution_role.arn, self.task_role.arn],
+             "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
+        ])
+        self.schedule = aws.scheduler.Schedule(
+            f"{name}-schedule",
+            name=args.family,
+            description="nightly pg_dump to the backup bucket",
+            schedule_expression=args.schedule,
+            schedule_expression_timezone="UTC",
+            flexible_time_window={"mode": "OFF"},
+            target={
+                "arn": args.cluster_arn,
+                "role_arn": self.scheduler_role.arn,
+                "ecs_parameters": {
+                    "task_definition_arn": self.task_definition.arn,
+                    "launch_type": "FARGATE",
+                    "platform_version": "LATEST",
+                    "task_count": 1,
+                    "network_configuration": {
+                        "subnets": args.subnet_ids,
+                        "security_groups": args.security_group_ids,
+                        "assign_public_ip": False,
+                    },
+                },
+                "retry_policy": {"maximum_retry_attempts": 2, "maximum_event_age_in_seconds": 3600},
+            },
+            opts=child,
+        )
+        self.task_definition_arn = self.task_definition.arn
+        self.register_outputs({"task_definition_arn": self.task_definition_arn, "schedule_name": self.schedule.name})
+
+    def _role(self, name: str, service: str, args: DbDumpArgs, statements: list[dict]) -> aws.iam.Role:
+        """A role for one AWS service with one inline policy."""
+        role = aws.iam.Role(
+            name, assume_role_policy=assume_role_policy(service, args.account_id), opts=pulumi.ResourceOptions(parent=self)
+        )
+        aws.iam.RolePolicy(name, role=role.id, policy=policy_document(statements), opts=pulumi.ResourceOptions(parent=self))
+        return role
