@@ -1,0 +1,112 @@
+"""Fixtures of the ops tests: one moto server per session (127.0.0.1), a fresh fake stack per test."""
+
+import json
+import logging
+import socket
+import urllib.request
+from dataclasses import dataclass
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto.server import ThreadedMotoServer
+
+from ops.aws import Aws
+from ops.cli import main
+from tests.ops import world as W
+
+# Variables that could point the tests at a real account or a developer's configuration.
+CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ROLE_ARN",
+           "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI")
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_url():
+    """A moto server for the whole session."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_env(moto_url, monkeypatch, tmp_path):
+    """Fake credentials and AWS_ENDPOINT_URL for this test; moto state reset."""
+    for name in CLEARED:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")).read()
+    return moto_url
+
+
+@pytest.fixture
+def world(aws_env) -> W.World:
+    """The fake stack, built in moto."""
+    return W.build()
+
+
+@dataclass
+class Result:
+    """Exit code and captured output of one CLI run."""
+
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def outputs_file(world, tmp_path):
+    """The stack outputs written as `pulumi stack output --json` would."""
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(world.outputs, indent=2))
+    return path
+
+
+@pytest.fixture
+def run(outputs_file, capsys):
+    """Run `python -m ops <command> --outputs FILE ...` in process."""
+    def run_(command: str, *args: str, outputs=outputs_file) -> Result:
+        code = main([command, "--outputs", str(outputs), *args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+    return run_
+
+
+@pytest.fixture
+def stub(monkeypatch):
+    """stub(service, region, purpose) -> an active Stubber replacing just that client of ops.aws.Aws.
+
+    Only for the APIs moto does not implement (ECS service deployments, AWS Backup recovery points).
+    """
+    stubs: dict[tuple[str, str, str], Stubber] = {}
+    real = Aws.client
+
+    def client(self, service, region=None, purpose="main"):
+        key = (service, region or self.region, purpose)
+        return stubs[key].client if key in stubs else real(self, service, region, purpose)
+
+    def add(service: str, region: str = W.REGION, purpose: str = "main") -> Stubber:
+        stubber = Stubber(boto3.client(service, region_name=region))
+        stubber.activate()
+        stubs[(service, region, purpose)] = stubber
+        return stubber
+
+    monkeypatch.setattr(Aws, "client", client)
+    yield add
+    for stubber in stubs.values():
+        stubber.assert_no_pending_responses()
