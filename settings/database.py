@@ -42,14 +42,14 @@ class DatabaseSettings(Section):
     def _postgres_16_or_later(cls, value: str) -> str:
         major = value.split(".")[0]
         if not major.isdigit() or int(major) < 16:
-            raise ValueError("PostgreSQL 16 or later is required, e.g. '16' or '16.6'")
+            raise ValueError("must be PostgreSQL 16 or later, e.g. '16' or '16.6'")
         return value
 
     @field_validator("backup_retention_days")
     @classmethod
     def _rds_max(cls, value: int) -> int:
         if value > RDS_MAX_RETENTION_DAYS:
-            raise ValueError(f"RDS keeps automated backups at most {RDS_MAX_RETENTION_DAYS} days")
+            raise ValueError(f"at most {RDS_MAX_RETENTION_DAYS} days (the RDS maximum for automated backups)")
         if value < STAGING_MIN_RETENTION_DAYS:
             raise ValueError(f"every stack keeps automated backups at least {STAGING_MIN_RETENTION_DAYS} days")
         return value

@@ -1,0 +1,158 @@
+"""Data-tier settings: the real values of both stacks, window rules, and exact messages for weaker prod values."""
+
+import copy
+
+import pytest
+
+from settings import SettingsError, parse_settings
+from settings.windows import daily_window, weekly_window, windows_overlap
+from tests.helpers import stack_settings
+
+SOURCE = "nodeapi:settings (Pulumi.prod.yaml)"
+
+
+def message_for(stack: str, change) -> str:
+    raw = copy.deepcopy(stack_settings(stack))
+    change(raw)
+    with pytest.raises(SettingsError) as caught:
+        parse_settings(raw, SOURCE)
+    return str(caught.value)
+
+
+def test_real_values_of_both_stacks():
+    staging = parse_settings(stack_settings("staging"), "staging")
+    prod = parse_settings(stack_settings("prod"), "prod")
+    assert (staging.database.instance_class, staging.database.multi_az, staging.database.backup_retention_days) == (
+        "db.t4g.micro", False, 7)
+    assert (prod.database.instance_class, prod.database.multi_az, prod.database.backup_retention_days) == (
+        "db.t4g.medium", True, 30)
+    assert (prod.database.cross_region_backups, prod.database.performance_insights, prod.database.monitoring_interval) == (
+        True, True, 60)
+    assert (staging.cache.node_type, staging.cache.replicas, prod.cache.node_type, prod.cache.replicas) == (
+        "cache.t4g.micro", 0, "cache.t4g.small", 1)
+    assert (staging.backups.retention_days, staging.backups.cross_region) == (7, False)
+    assert (prod.backups.retention_days, prod.backups.cross_region) == (30, True)
+    assert prod.cache.maxmemory_policy == staging.cache.maxmemory_policy == "noeviction"
+    assert prod.app_secrets.names == ["JWT_SECRET", "JWT_REFRESH_SECRET"]
+    assert prod.backups.dump.schedule == "cron(0 2 * * ? *)"
+    assert prod.backups.dump.image == "public.ecr.aws/docker/library/postgres:16-alpine"
+    assert prod.backups.dump.upload_image == "public.ecr.aws/aws-cli/aws-cli:2"
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (lambda r: r["database"].update(backupRetentionDays=7),
+         "database.backupRetentionDays: got 7; production keeps automated backups at least 30 days"),
+        (lambda r: r["database"].update(backupRetentionDays=36),
+         "database.backupRetentionDays: got 36; at most 35 days (the RDS maximum for automated backups)"),
+        (lambda r: r["database"].update(multiAz=False),
+         "database.multiAz: got false; production runs a standby in a second AZ (multiAz: true)"),
+        (lambda r: r["database"].update(deletionProtection=False),
+         "database.deletionProtection: got false; production databases are deletion protected"),
+        (lambda r: r["database"].update(finalSnapshot=False),
+         "database.finalSnapshot: got false; production takes a final snapshot on delete"),
+        (lambda r: r["database"].update(performanceInsights=False),
+         "database.performanceInsights: got false; production turns Performance Insights on"),
+        (lambda r: r["database"].update(monitoringInterval=0),
+         "database.monitoringInterval: got 0; production turns enhanced monitoring on (1-60 seconds)"),
+        (lambda r: r["database"].update(monitoringInterval=2),
+         "database.monitoringInterval: got 2; not an enhanced monitoring interval; allowed: 0, 1, 5, 10, 15, 30, 60"),
+        (lambda r: r["database"].update(crossRegionBackups=False),
+         "database.crossRegionBackups: got false; production replicates automated backups to backupRegion "
+         "(PITR after a region loss)"),
+        (lambda r: r["database"].update(engineVersion="15.4"),
+         "database.engineVersion: got '15.4'; must be PostgreSQL 16 or later, e.g. '16' or '16.6'"),
+        (lambda r: r["database"].update(maxAllocatedStorageGb=50),
+         "database.maxAllocatedStorageGb: got 50; must exceed allocatedStorageGb (50) to allow autoscaling"),
+        (lambda r: r["database"].update(backupWindow="05:30-06:30"),
+         "database.backupWindow: got '05:30-06:30'; must not overlap maintenanceWindow 'sun:05:00-sun:06:00'"),
+        (lambda r: r["database"].update(backupWindow="3am"),
+         "database.backupWindow: got '3am'; expected a daily UTC window 'hh:mm-hh:mm', e.g. '03:00-04:00'"),
+        (lambda r: r["cache"].update(replicas=0),
+         "cache.replicas: got 0; production keeps at least 1 replica (automatic failover, multi-AZ)"),
+        (lambda r: r["cache"].update(snapshotRetentionDays=0),
+         "cache.snapshotRetentionDays: got 0; production keeps daily snapshots at least 1 day"),
+        (lambda r: r["cache"].update(maxmemoryPolicy="lru"),
+         "cache.maxmemoryPolicy: got 'lru'; input should be 'noeviction', 'allkeys-lru', 'allkeys-lfu', "
+         "'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random' or 'volatile-ttl'"),
+        (lambda r: r["cache"].update(snapshotWindow="06:30-07:30"),
+         "cache.snapshotWindow: got '06:30-07:30'; must not overlap maintenanceWindow 'sun:06:00-sun:07:00'"),
+        (lambda r: r["backups"].update(retentionDays=14),
+         "backups.retentionDays: got 14; production keeps backups at least 30 days"),
+        (lambda r: r["backups"].update(crossRegion=False),
+         "backups.crossRegion: got false; production copies backups to backupRegion (crossRegion: true)"),
+        (lambda r: r["backups"].update(dump={"enabled": False}),
+         "backups.dump.enabled: got false; production runs the nightly pg_dump"),
+        (lambda r: r["backups"].update(dump={"schedule": "every night"}),
+         "backups.dump.schedule: got 'every night'; expected a schedule expression, e.g. 'cron(0 2 * * ? *)'"),
+        (lambda r: r["backups"].update(objectLock="compliance"),
+         "backups.objectLockDays: got 0; with objectLock 'compliance', 1 to retentionDays (30)"),
+        (lambda r: r.update(appSecrets={"names": ["jwt"]}),
+         "appSecrets.names: got [\"jwt\"]; not env var names (UPPER_SNAKE_CASE): jwt"),
+        (lambda r: r["database"].update(password="hunter2"),
+         "database.password: unknown key (got 'hunter2'); allowed keys here: allocatedStorageGb, "),
+    ],
+)
+def test_prod_refuses_weaker_data_settings(change, expected):
+    assert expected in message_for("prod", change)
+
+
+def test_several_problems_are_reported_together():
+    text = message_for("prod", lambda r: r["database"].update(multiAz=False, backupRetentionDays=14))
+    assert "database.backupRetentionDays: got 14; production keeps automated backups at least 30 days" in text
+    assert "database.multiAz: got false; production runs a standby in a second AZ (multiAz: true)" in text
+
+
+def test_staging_may_be_single_az_but_keeps_7_days():
+    parse_settings({**stack_settings("staging")}, "staging")  # single-AZ, 7 days: fine
+    assert ("database.backupRetentionDays: got 3; every stack keeps automated backups at least 7 days"
+            in message_for("staging", lambda r: r["database"].update(backupRetentionDays=3)))
+
+
+@pytest.mark.parametrize(
+    "daily, weekly, overlap",
+    [
+        ("03:00-04:00", "sun:05:00-sun:06:00", False),
+        ("03:00-04:00", "sun:04:00-sun:05:00", False),  # touching is not overlapping
+        ("03:00-04:00", "sun:03:30-sun:04:30", True),
+        ("05:30-06:30", "sun:05:00-sun:06:00", True),
+        ("23:30-00:30", "mon:00:00-mon:00:30", True),  # daily window across midnight
+        ("23:00-23:30", "sun:23:45-mon:00:30", False),  # weekly window across midnight
+        ("00:00-00:30", "sun:23:45-mon:00:30", True),  # ... and the week's end
+        ("12:00-13:00", "wed:11:00-wed:12:01", True),
+    ],
+)
+def test_window_overlap(daily, weekly, overlap):
+    assert windows_overlap(daily, weekly) is overlap
+
+
+@pytest.mark.parametrize(
+    "text, parsed",
+    [("03:00-04:00", (180, 60)), ("23:30-00:30", (1410, 60)), ("00:00-00:30", (0, 30))],
+)
+def test_daily_window(text, parsed):
+    assert daily_window(text) == parsed
+
+
+@pytest.mark.parametrize(
+    "text, parsed",
+    [("mon:00:00-mon:00:30", (0, 30)), ("sun:05:00-sun:06:00", (6 * 1440 + 300, 60)),
+     ("sun:23:45-mon:00:30", (6 * 1440 + 1425, 45))],
+)
+def test_weekly_window(text, parsed):
+    assert weekly_window(text) == parsed
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("03:00-03:15", "the window must last at least 30 minutes"),
+        ("25:00-26:00", "hours are 00-23 and minutes 00-59"),
+        ("xyz:01:00-xyz:02:00", "expected a weekly UTC window"),
+    ],
+)
+def test_bad_windows(text, message):
+    parse = weekly_window if text.count(":") > 2 else daily_window
+    with pytest.raises(ValueError, match=message):
+        parse(text)
