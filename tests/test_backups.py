@@ -161,6 +161,8 @@ def test_nightly_rule_copies_to_the_backup_region(request, stack, days):
 def test_selection_covers_the_database_with_the_backup_role(stack_graph):
     role = state_of(stack_graph, "aws:iam/role:Role", "backup-plan-role")["arn"]
     selection = one(stack_graph, "aws:backup/selection:Selection")
+    assert state_of(stack_graph, "aws:rds/instance:Instance", "database")["arn"] == (
+        f"arn:aws:rds:us-east-1:123456789012:db:nodeapi-{stack_graph['stack']}")
     assert_inputs(selection, {"iamRoleArn": role,
                               "resources": [state_of(stack_graph, "aws:rds/instance:Instance", "database")["arn"]],
                               "planId": state_of(stack_graph, "aws:backup/plan:Plan", "backup-plan")["id"]})

@@ -189,5 +189,6 @@ def test_proxy_when_turned_on():
         {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [key_arn(graph)],
          "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}}},
     ]
+    assert state_of(graph, "aws:rds/proxy:Proxy", "database-proxy")["endpoint"].startswith("nodeapi-prod.proxy-")
     assert_inputs(one(graph, "aws:rds/proxyTarget:ProxyTarget"), {"dbInstanceIdentifier": "nodeapi-prod",
                                                                   "dbProxyName": "nodeapi-prod"})

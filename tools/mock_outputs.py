@@ -32,12 +32,19 @@ def _rds_instance(name: str, inputs: State, region: str, account: str) -> State:
     secret = f"arn:aws:secretsmanager:{region}:{account}:secret:rds!db-{_digest(identifier, 8)}-AbCdEf"
     return {
         "identifier": identifier,
+        "arn": f"arn:aws:rds:{region}:{account}:db:{identifier}",
         "address": host,
         "endpoint": f"{host}:{port}",
         "port": port,
         "resourceId": f"db-{_digest(identifier, 26).upper()}",
         "masterUserSecrets": [{"secretArn": secret, "secretStatus": "active", "kmsKeyId": inputs.get("masterUserSecretKmsKeyId", "")}],
     }
+
+
+def _rds_proxy(name: str, inputs: State, region: str, account: str) -> State:
+    proxy = inputs.get("name") or name
+    return {"arn": f"arn:aws:rds:{region}:{account}:db-proxy:prx-{_digest(proxy, 17)}",
+            "endpoint": f"{proxy}.proxy-c{_digest(proxy, 10)}.{region}.rds.amazonaws.com"}
 
 
 def _replication_group(name: str, inputs: State, region: str, account: str) -> State:
@@ -103,6 +110,7 @@ def _lambda_function(name: str, inputs: State, region: str, account: str) -> Sta
 
 _SPECIFIC: dict[str, Callable[[str, State, str, str], State]] = {
     "aws:rds/instance:Instance": _rds_instance,
+    "aws:rds/proxy:Proxy": _rds_proxy,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:lb/targetGroup:TargetGroup": _target_group,

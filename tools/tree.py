@@ -13,6 +13,20 @@ KEY_PROPS: dict[str, tuple[str, ...]] = {
     "aws:cloudwatch/logGroup:LogGroup": ("retentionInDays",),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("fromPort", "cidrIpv4", "description"),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ("ipProtocol", "cidrIpv4", "description"),
+    "aws:kms/key:Key": ("enableKeyRotation", "region"),
+    "aws:rds/instance:Instance": ("identifier", "instanceClass", "multiAz", "backupRetentionPeriod", "deletionProtection"),
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": ("region", "retentionPeriod"),
+    "aws:rds/proxy:Proxy": ("name", "requireTls"),
+    "aws:elasticache/replicationGroup:ReplicationGroup": ("replicationGroupId", "engine", "nodeType", "numCacheClusters",
+                                                          "multiAzEnabled"),
+    "aws:s3/bucket:Bucket": ("bucket", "region"),
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": ("bucket",),
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": ("bucket",),
+    "aws:backup/vault:Vault": ("name", "region"),
+    "aws:backup/plan:Plan": ("name",),
+    "aws:ecs/taskDefinition:TaskDefinition": ("family", "cpu", "memory"),
+    "aws:scheduler/schedule:Schedule": ("name", "scheduleExpression"),
+    "aws:secretsmanager/secret:Secret": ("name", "recoveryWindowInDays"),
 }
 SKIP = {"tags", "tagsAll", "__defaults"}
 MAX_GENERIC = 3
