@@ -8,6 +8,10 @@ import pulumi_aws as aws
 from .iam import assume_role_policy, policy_document
 
 
+# Replicating objects under object lock also copies their retention and legal hold.
+OBJECT_LOCK_READS = ["s3:GetObjectLegalHold", "s3:GetObjectRetention"]
+
+
 def bucket_name(stack: str, account_id: str, region: str) -> str:
     """Globally unique and stable: `nodeapi-<stack>-backups-<account>-<region>`."""
     return f"nodeapi-{stack}-backups-{account_id}-{region}"
@@ -166,7 +170,7 @@ class BackupBucket(pulumi.ComponentResource):
                      "Resource": [source]},
                     {"Effect": "Allow",
                      "Action": ["s3:GetObjectVersionAcl", "s3:GetObjectVersionForReplication",
-                                "s3:GetObjectVersionTagging"],
+                                "s3:GetObjectVersionTagging"] + OBJECT_LOCK_READS * (args.object_lock != "none"),
                      "Resource": [pulumi.Output.concat(source, "/*")]},
                     {"Effect": "Allow", "Action": ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"],
                      "Resource": [pulumi.Output.concat(destination, "/*")]},

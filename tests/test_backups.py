@@ -123,6 +123,10 @@ def test_object_lock_when_turned_on(prod):
     assert_inputs(one(graph, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "backup-bucket-object-lock"),
                   {"objectLockEnabled": "Enabled", "rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": 30}}})
     assert len(resources(graph, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")) == 2
+    reads = parsed(one(graph, "aws:iam/rolePolicy:RolePolicy", "backup-bucket-replication")["inputs"]["policy"])
+    assert reads["Statement"][1]["Action"] == ["s3:GetObjectVersionAcl", "s3:GetObjectVersionForReplication",
+                                               "s3:GetObjectVersionTagging", "s3:GetObjectLegalHold",
+                                               "s3:GetObjectRetention"]
     assert "objectLockEnabled" not in one(prod, BUCKET, "backup-bucket")["inputs"]
     assert not resources(prod, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
 
