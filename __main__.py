@@ -38,7 +38,10 @@ network = Network(
 
 cluster = Cluster(
     "cluster",
-    ClusterArgs(container_insights="enhanced" if settings.is_production else "enabled"),
+    ClusterArgs(
+        cluster_name=f"{pulumi.get_project()}-{stack}",
+        container_insights="enhanced" if settings.is_production else "enabled",
+    ),
     children,
 )
 

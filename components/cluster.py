@@ -8,8 +8,9 @@ import pulumi_aws as aws
 
 @dataclass(frozen=True, kw_only=True)
 class ClusterArgs:
-    """Container Insights level: 'enhanced' adds per-task metrics (prod), 'enabled' is the cheaper one."""
+    """The cluster's AWS name and its Container Insights level ('enhanced' adds per-task metrics)."""
 
+    cluster_name: str
     container_insights: str
 
 
@@ -20,6 +21,7 @@ class Cluster(pulumi.ComponentResource):
         super().__init__("nodeapi:cluster:Cluster", name, None, opts)
         self.cluster = aws.ecs.Cluster(
             name,
+            name=args.cluster_name,
             settings=[{"name": "containerInsights", "value": args.container_insights}],
             tags={"Name": name},
             opts=pulumi.ResourceOptions(parent=self),

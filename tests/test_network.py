@@ -155,8 +155,9 @@ def test_every_resource_uses_the_explicit_provider(stack_graph):
 
 def test_cluster_has_insights_and_both_fargate_capacity_providers(stack_graph):
     insights = "enhanced" if stack_graph["stack"] == "prod" else "enabled"
-    assert_inputs(one(stack_graph, "aws:ecs/cluster:Cluster", "cluster"),
-                  {"settings": [{"name": "containerInsights", "value": insights}]})
+    assert_inputs(one(stack_graph, "aws:ecs/cluster:Cluster", "cluster"), {
+        "name": f"nodeapi-{stack_graph['stack']}", "settings": [{"name": "containerInsights", "value": insights}]})
+    assert stack_graph["outputs"]["clusterName"] == f"nodeapi-{stack_graph['stack']}"
     assert_inputs(one(stack_graph, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "cluster-capacity"), {
         "capacityProviders": ["FARGATE", "FARGATE_SPOT"],
         "defaultCapacityProviderStrategies": [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}],
