@@ -11,8 +11,8 @@ import sys
 import boto3
 from botocore.config import Config
 
-# Standard retry mode backs off on throttling; a few attempts keep a broken endpoint from hanging a run.
-CLIENT_CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=10, read_timeout=60)
+# Retries are left to the standard configuration (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, the profile).
+CLIENT_CONFIG = Config(connect_timeout=10, read_timeout=60)
 
 
 def region_warning(env_region: str | None, stack_region: str) -> str | None:
@@ -22,13 +22,18 @@ def region_warning(env_region: str | None, stack_region: str) -> str | None:
     return None
 
 
+def new_session() -> boto3.Session:
+    """A session from the standard configuration chain."""
+    return boto3.Session()
+
+
 class Aws:
     """Lazily created, cached clients of one session."""
 
     def __init__(self, region: str, backup_region: str | None = None):
         self.region = region
         self.backup_region = backup_region
-        self.session = boto3.Session()
+        self.session = new_session()
         self._clients: dict[tuple[str, str, str], object] = {}
         env_region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         if warning := region_warning(env_region, region):

@@ -92,10 +92,15 @@ def run_maintenance(aws: Aws, args: argparse.Namespace, data: dict) -> None:
     return maintenance.turn_on(aws, data, paths, cidrs, args.message)
 
 
+def utc_now() -> datetime:
+    """The current time (UTC); names of snapshots and drill instances derive from it."""
+    return datetime.now(UTC)
+
+
 def dispatch(args: argparse.Namespace, data: dict) -> None:
     """Run the chosen command."""
     aws = Aws(data["region"], data.get("backupRegion"))
-    now = datetime.now(UTC)
+    now = utc_now()
     if args.command == "status":
         status.status(aws, data)
     elif args.command == "rollback":

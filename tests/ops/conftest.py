@@ -1,16 +1,18 @@
-"""Fixtures of the ops tests: one moto server per session (127.0.0.1), a fresh fake stack per test."""
+"""Fixtures of the ops tests: one moto server per session (127.0.0.1), a new fake stack per test."""
 
 import json
 import logging
 import socket
-import urllib.request
 from dataclasses import dataclass
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
+from ops import aws as ops_aws
 from ops.aws import Aws
 from ops.cli import main
 from tests.ops import world as W
@@ -38,9 +40,21 @@ def moto_url():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def base(moto_url) -> dict:
+    """The shared, read-only part of every fake stack."""
+    return W.base(moto_url)
+
+
+@pytest.fixture(scope="session")
+def loader():
+    """One botocore data loader for all runs: parsing service models is most of a CLI run's cost."""
+    return botocore.loaders.create_loader()
+
+
 @pytest.fixture
-def aws_env(moto_url, monkeypatch, tmp_path):
-    """Fake credentials and AWS_ENDPOINT_URL for this test; moto state reset."""
+def aws_env(moto_url, monkeypatch, tmp_path, loader):
+    """Fake credentials and AWS_ENDPOINT_URL for this test, as a user would set them."""
     for name in CLEARED:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -50,14 +64,23 @@ def aws_env(moto_url, monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
-    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")).read()
+    monkeypatch.setattr(ops_aws, "new_session", lambda: session_with(loader))
     return moto_url
 
 
+def session_with(loader) -> boto3.Session:
+    """A standard session (env, profiles) that reuses an already warm data loader."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", loader)
+    session = boto3.Session(botocore_session=core)
+    loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))  # boto3 appends its path each time
+    return session
+
+
 @pytest.fixture
-def world(aws_env) -> W.World:
-    """The fake stack, built in moto."""
-    return W.build()
+def world(base, aws_env, request) -> W.World:
+    """A new fake stack, built in moto: the parts named by the test module's PARTS (default all)."""
+    return W.build(aws_env, base, getattr(request.module, "PARTS", tuple(W.PARTS)))
 
 
 @dataclass

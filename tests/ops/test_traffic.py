@@ -1,0 +1,178 @@
+"""`status` and `rollback` against moto (ECS service-deployment APIs stubbed: moto lacks them)."""
+
+import pytest
+
+from ops import listener as L
+from tests.ops.world import REGION, forward
+
+PARTS = ("traffic",)
+ACTIVE = ["PENDING", "IN_PROGRESS"]
+DEPLOYMENT = f"arn:aws:ecs:{REGION}:123456789012:service-deployment/nodeapi/nodeapi-web/abc"
+
+
+def register(world, color: str, *ips: str) -> None:
+    """Register IP targets (moto reports registered targets as healthy)."""
+    world.client("elbv2").register_targets(TargetGroupArn=world.outputs[f"{color}TargetGroupArn"],
+                                           Targets=[{"Id": ip, "Port": 3000} for ip in ips])
+
+
+def register_stopped_instance(world, color: str) -> None:
+    """Register an EC2 instance that is stopped (moto reports it `unused`, i.e. not healthy)."""
+    ec2 = world.client("ec2")
+    instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    world.client("elbv2").register_targets(TargetGroupArn=world.outputs[f"{color}TargetGroupArn"],
+                                           Targets=[{"Id": instance, "Port": 3000}])
+    ec2.stop_instances(InstanceIds=[instance])
+
+
+def set_weights(world, blue: int, green: int) -> None:
+    """Put the production rule in a given state, as ECS would."""
+    o = world.outputs
+    world.client("elbv2").modify_rule(RuleArn=o["productionListenerRuleArn"], Actions=[
+        forward({o["blueTargetGroupArn"]: blue, o["greenTargetGroupArn"]: green})])
+
+
+def weights(world) -> tuple[int, int]:
+    """(blue, green) weights of the production rule, read back from moto."""
+    o = world.outputs
+    rule = world.client("elbv2").describe_rules(RuleArns=[o["productionListenerRuleArn"]])["Rules"][0]
+    found = L.weights_of(L.forward_action(rule))
+    return found[o["blueTargetGroupArn"]], found[o["greenTargetGroupArn"]]
+
+
+def ecs_deployments(stub, world, stage: str | None = None):
+    """Stubbed ECS deployment APIs: no active deployment, or one in the given lifecycle stage."""
+    ecs = stub("ecs", REGION, "deployments")
+    listed = [{"serviceDeploymentArn": DEPLOYMENT, "status": "IN_PROGRESS"}] if stage else []
+    ecs.add_response("list_service_deployments", {"serviceDeployments": listed},
+                     {"cluster": world.stack, "service": f"{world.stack}-web", "status": ACTIVE})
+    if stage:
+        ecs.add_response("describe_service_deployments", {"serviceDeployments": [
+            {"serviceDeploymentArn": DEPLOYMENT, "status": "IN_PROGRESS", "lifecycleStage": stage}]},
+            {"serviceDeploymentArns": [DEPLOYMENT]})
+    return ecs
+
+
+def expect_stop(ecs) -> None:
+    """The rollback must ask ECS to stop the deployment with ROLLBACK."""
+    ecs.add_response("stop_service_deployment", {"serviceDeploymentArn": DEPLOYMENT},
+                     {"serviceDeploymentArn": DEPLOYMENT, "stopType": "ROLLBACK"})
+
+
+def test_status_reports_traffic_health_service_and_maintenance(world, run):
+    register(world, "blue", "10.0.0.10", "10.0.1.10")
+    result = run("status")
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[:4] == [
+        "production rule (priority 100): blue 100 / green 0 (live: blue)",
+        "target group blue: 2/2 healthy",
+        "target group green: 0/0 healthy",
+        f"web service {world.stack}-web: running 0 / desired 2 (pending 2)",
+    ]
+    assert lines[4].startswith("deployment ecs-svc/") and lines[4].endswith(
+        f": PRIMARY, rollout IN_PROGRESS, task definition {world.stack}-web:1, running 0 / desired 2")
+    assert lines[5:] == ["maintenance: off"]
+
+
+def test_status_with_split_traffic(world, run):
+    set_weights(world, 90, 10)
+    assert run("status").out.splitlines()[0] == "production rule (priority 100): blue 90 / green 10 (split)"
+
+
+def test_rollback_shifts_all_traffic_to_the_healthy_other_group(world, run, stub):
+    register(world, "green", "10.0.0.20")
+    ecs_deployments(stub, world)
+    result = run("rollback")
+    assert (result.code, result.out, result.err) == (0, "before: blue 100 / green 0\nafter: blue 0 / green 100\n", "")
+    assert weights(world) == (0, 100)
+
+
+def test_rollback_back_to_blue(world, run, stub):
+    set_weights(world, 0, 100)
+    register(world, "blue", "10.0.0.10")
+    ecs_deployments(stub, world)
+    assert run("rollback").out == "before: blue 0 / green 100\nafter: blue 100 / green 0\n"
+    assert weights(world) == (100, 0)
+
+
+@pytest.mark.parametrize("unhealthy, counts", [(lambda world: None, "0/0"), (register_stopped_instance, "0/1")])
+def test_rollback_refuses_without_healthy_targets(world, run, stub, unhealthy, counts):
+    unhealthy(world, "green") if counts == "0/1" else None
+    ecs_deployments(stub, world)
+    result = run("rollback")
+    assert (result.code, result.err) == (
+        1, f"ops rollback: refused: green has no healthy targets ({counts}); production traffic unchanged\n")
+    assert weights(world) == (100, 0)
+
+
+def test_rollback_refuses_split_traffic_without_to(world, run, stub):
+    set_weights(world, 90, 10)
+    register(world, "blue", "10.0.0.10")
+    ecs_deployments(stub, world)
+    result = run("rollback")
+    assert (result.code, result.err) == (1, "ops rollback: refused: production traffic is split (blue 90 / green 10); "
+                                            "choose the target with --to blue|green; nothing changed\n")
+    assert weights(world) == (90, 10)
+
+
+def test_rollback_to_blue_from_split_traffic(world, run, stub):
+    set_weights(world, 90, 10)
+    register(world, "blue", "10.0.0.10")
+    ecs_deployments(stub, world)
+    assert run("rollback", "--to", "blue").out == "before: blue 90 / green 10\nafter: blue 100 / green 0\n"
+    assert weights(world) == (100, 0)
+
+
+def test_rollback_to_the_live_group_changes_nothing(world, run, stub):
+    register(world, "blue", "10.0.0.10")
+    ecs_deployments(stub, world)
+    result = run("rollback", "--to", "blue")
+    assert (result.code, result.out) == (0, "before: blue 100 / green 0\n"
+                                            "production traffic is already all on blue; nothing changed\n")
+
+
+def test_rollback_during_bake_time_stops_the_deployment_and_shifts(world, run, stub):
+    set_weights(world, 0, 100)  # ECS has moved production traffic to the new revision (green)
+    register(world, "blue", "10.0.0.10")
+    expect_stop(ecs_deployments(stub, world, "BAKE_TIME"))
+    result = run("rollback")
+    assert (result.code, result.out) == (0, "before: blue 0 / green 100\n"
+                                            f"ECS deployment {DEPLOYMENT} (IN_PROGRESS, BAKE_TIME): "
+                                            "stop with rollback requested\n"
+                                            "after: blue 100 / green 0\n")
+    assert weights(world) == (100, 0)
+
+
+def test_rollback_before_production_shift_only_stops_the_deployment(world, run, stub):
+    register(world, "green", "10.0.0.20")  # the new revision, only on test traffic so far
+    expect_stop(ecs_deployments(stub, world, "TEST_TRAFFIC_SHIFT"))
+    result = run("rollback")
+    assert (result.code, result.out) == (0, "before: blue 100 / green 0\n"
+                                            f"ECS deployment {DEPLOYMENT} (IN_PROGRESS, TEST_TRAFFIC_SHIFT): "
+                                            "stop with rollback requested\n"
+                                            "production traffic had not shifted to the new revision yet; "
+                                            "weights unchanged\n")
+    assert weights(world) == (100, 0)
+
+
+def test_rollback_refused_by_ecs_still_shifts_traffic_and_fails(world, run, stub):
+    set_weights(world, 0, 100)
+    register(world, "blue", "10.0.0.10")
+    ecs = ecs_deployments(stub, world, "BAKE_TIME")
+    ecs.add_client_error("stop_service_deployment", "InvalidParameterException", "cannot stop now")
+    result = run("rollback")
+    assert result.code == 3
+    assert result.err == (f"ops rollback: traffic shifted, but ECS refused to stop deployment {DEPLOYMENT} "
+                          "(InvalidParameterException: cannot stop now)\n")
+    assert weights(world) == (100, 0)
+
+
+def test_rollback_without_permission_to_list_deployments_warns_and_shifts(world, run, stub):
+    register(world, "green", "10.0.0.20")
+    stub("ecs", REGION, "deployments").add_client_error(
+        "list_service_deployments", "AccessDeniedException", "not allowed")
+    result = run("rollback")
+    assert (result.code, result.err) == (0, "warning: cannot list ECS service deployments "
+                                            "(AccessDeniedException: not allowed); none will be stopped\n")
+    assert weights(world) == (0, 100)
