@@ -2,7 +2,6 @@
 
 import json
 import logging
-import socket
 from dataclasses import dataclass
 
 import boto3
@@ -22,18 +21,11 @@ CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGI
            "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI")
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def moto_url():
-    """A moto server for the whole session."""
+    """A moto server for the whole session, on a port the OS picks (no race for a "free" port)."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
@@ -46,14 +38,50 @@ def base(moto_url) -> dict:
     return W.base(moto_url)
 
 
+def session_with(loader) -> boto3.Session:
+    """A standard session (env, profiles) that reuses an already warm data loader."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", loader)
+    session = boto3.Session(botocore_session=core)
+    loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))  # boto3 appends its path each time
+    return session
+
+
+class Clients:
+    """Stands in for Aws.client during a test.
+
+    Building a botocore client costs more than most commands' API calls, so in-process runs share their
+    real clients across the session (every test has the same fake credentials and endpoint). A key can
+    instead be served by a botocore Stubber: only for the APIs moto lacks.
+    """
+
+    real = Aws.client
+
+    def __init__(self, shared: dict):
+        self.shared = shared
+        self.stubs: dict[tuple[str, str, str], Stubber] = {}
+        self.share = True
+
+    def client(self, aws: Aws, service: str, region: str | None = None, purpose: str = "main"):
+        """The stubbed, shared or (share off) brand-new client for this key."""
+        key = (service, region or aws.region, purpose)
+        if key in self.stubs:
+            return self.stubs[key].client
+        if not self.share:
+            return Clients.real(aws, service, region, purpose)
+        if key not in self.shared:
+            self.shared[key] = Clients.real(aws, service, region, purpose)
+        return self.shared[key]
+
+
 @pytest.fixture(scope="session")
-def loader():
-    """One botocore data loader for all runs: parsing service models is most of a CLI run's cost."""
-    return botocore.loaders.create_loader()
+def shared_clients() -> dict:
+    """Real clients reused by every in-process run of the session."""
+    return {}
 
 
 @pytest.fixture
-def aws_env(moto_url, monkeypatch, tmp_path, loader):
+def aws_env(moto_url, monkeypatch, tmp_path, shared_clients):
     """Fake credentials and AWS_ENDPOINT_URL for this test, as a user would set them."""
     for name in CLEARED:
         monkeypatch.delenv(name, raising=False)
@@ -64,23 +92,22 @@ def aws_env(moto_url, monkeypatch, tmp_path, loader):
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
-    monkeypatch.setattr(ops_aws, "new_session", lambda: session_with(loader))
-    return moto_url
-
-
-def session_with(loader) -> boto3.Session:
-    """A standard session (env, profiles) that reuses an already warm data loader."""
-    core = botocore.session.get_session()
-    core.register_component("data_loader", loader)
-    session = boto3.Session(botocore_session=core)
-    loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))  # boto3 appends its path each time
-    return session
+    monkeypatch.setattr(ops_aws, "new_session", lambda: session_with(W.LOADER))
+    clients = Clients(shared_clients)
+    monkeypatch.setattr(Aws, "client", lambda aws, *args, **kwargs: clients.client(aws, *args, **kwargs))
+    return clients
 
 
 @pytest.fixture
-def world(base, aws_env, request) -> W.World:
+def fresh_clients(aws_env) -> None:
+    """Every run builds its own clients, so environment changes made by the test take effect."""
+    aws_env.share = False
+
+
+@pytest.fixture
+def world(base, moto_url, aws_env, request) -> W.World:
     """A new fake stack, built in moto: the parts named by the test module's PARTS (default all)."""
-    return W.build(aws_env, base, getattr(request.module, "PARTS", tuple(W.PARTS)))
+    return W.build(moto_url, base, getattr(request.module, "PARTS", tuple(W.PARTS)))
 
 
 @dataclass
@@ -111,25 +138,17 @@ def run(outputs_file, capsys):
 
 
 @pytest.fixture
-def stub(monkeypatch):
-    """stub(service, region, purpose) -> an active Stubber replacing just that client of ops.aws.Aws.
+def stub(aws_env):
+    """stub(service, region, purpose) -> an active Stubber serving just that client of ops.aws.Aws.
 
     Only for the APIs moto does not implement (ECS service deployments, AWS Backup recovery points).
     """
-    stubs: dict[tuple[str, str, str], Stubber] = {}
-    real = Aws.client
-
-    def client(self, service, region=None, purpose="main"):
-        key = (service, region or self.region, purpose)
-        return stubs[key].client if key in stubs else real(self, service, region, purpose)
-
     def add(service: str, region: str = W.REGION, purpose: str = "main") -> Stubber:
-        stubber = Stubber(boto3.client(service, region_name=region))
+        stubber = Stubber(W.SESSION.client(service, region_name=region))
         stubber.activate()
-        stubs[(service, region, purpose)] = stubber
+        aws_env.stubs[(service, region, purpose)] = stubber
         return stubber
 
-    monkeypatch.setattr(Aws, "client", client)
     yield add
-    for stubber in stubs.values():
+    for stubber in aws_env.stubs.values():
         stubber.assert_no_pending_responses()

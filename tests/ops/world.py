@@ -5,17 +5,30 @@ gets its own uniquely named load balancer, service, database and bucket, so test
 state and the server needs no reset (resetting re-initialises every backend: ~0.4 s a test).
 """
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 
 import boto3
+import botocore.loaders
+import botocore.session
 
 REGION = "eu-west-1"
 BACKUP_REGION = "eu-central-1"
 ADMIN_PATHS = ["/admin/*", "/internal/health"]
 ALLOWED_CIDRS = ["203.0.113.0/24", "198.51.100.7/32"]
 _numbers = itertools.count(1)
-_session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+LOADER = botocore.loaders.create_loader()  # shared by every client of the tests: models are parsed once
+
+
+def _fake_session() -> boto3.Session:
+    """A session with fake credentials and the shared loader, independent of the environment."""
+    core = botocore.session.Session()
+    core.register_component("data_loader", LOADER)
+    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", botocore_session=core)
+
+
+SESSION = _fake_session()
 
 
 @dataclass
@@ -29,7 +42,13 @@ class World:
 
     def client(self, service: str, region: str = REGION):
         """A client of the moto server (tests pass the endpoint explicitly; ops relies on AWS_ENDPOINT_URL)."""
-        return _session.client(service, region_name=region, endpoint_url=self.endpoint)
+        return client(service, region, self.endpoint)
+
+
+@functools.cache
+def client(service: str, region: str, endpoint: str):
+    """One client per service, region and endpoint for the whole session."""
+    return SESSION.client(service, region_name=region, endpoint_url=endpoint)
 
 
 def base(endpoint: str) -> dict:
