@@ -47,20 +47,25 @@ def add_commands(sub) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--outputs", required=True, metavar="FILE", help="JSON of `pulumi stack output --json`")
     sub.add_parser("status", parents=[common], help="traffic, target health, web service, maintenance")
-    rollback = sub.add_parser("rollback", parents=[common], help="shift all production traffic to the other target group")
+    rollback = sub.add_parser("rollback", parents=[common],
+                              help="shift all production traffic to the other target group")
     rollback.add_argument("--to", choices=["blue", "green"], help="target group to send all traffic to")
     maint = sub.add_parser("maintenance", parents=[common], help="switch the ops maintenance rules on or off")
     maint.add_argument("state", choices=["on", "off"])
-    maint.add_argument("--admin-path", action="append", metavar="PATTERN", help="bypass path (repeat; replaces the outputs default)")
-    maint.add_argument("--allow-cidr", action="append", metavar="CIDR", help="bypass source CIDR (repeat; replaces the outputs default)")
+    maint.add_argument("--admin-path", action="append", metavar="PATTERN",
+                       help="path pattern that bypasses maintenance (repeat; replaces maintenanceAdminPaths)")
+    maint.add_argument("--allow-cidr", action="append", metavar="CIDR",
+                       help="source CIDR that bypasses maintenance (repeat; replaces maintenanceAllowedCidrs)")
     maint.add_argument("--message", default=maintenance.DEFAULT_MESSAGE, help="message of the 503 JSON body")
     backup = sub.add_parser("backup", parents=[common], help="manual snapshot now, copied to the backup region")
     wait_options(backup, "give up waiting after this many seconds (default 7200)")
     verify = sub.add_parser("verify-backups", parents=[common], help="check RPO and backup freshness")
     verify.add_argument("--rpo-hours", type=positive, default=1.0, help="recovery point objective (default 1)")
-    verify.add_argument("--max-age-hours", type=positive, default=24.0, help="max age of the newest backups (default 24)")
+    verify.add_argument("--max-age-hours", type=positive, default=24.0,
+                        help="max age of the newest backups (default 24)")
     drill = sub.add_parser("restore-drill", parents=[common], help="restore into a new instance, time it, delete it")
-    drill.add_argument("--restore-time", type=utc_time, metavar="ISO8601", help="point in time (default: latest restorable)")
+    drill.add_argument("--restore-time", type=utc_time, metavar="ISO8601",
+                       help="point in time, UTC unless an offset is given (default: latest restorable)")
     drill.add_argument("--keep", action="store_true", help="keep the drill instance instead of deleting it")
     drill.add_argument("--rto-hours", type=positive, default=4.0, help="recovery time objective (default 4)")
     wait_options(drill, "give up waiting after this many seconds (default: the RTO)")
@@ -87,8 +92,9 @@ def run_maintenance(aws: Aws, args: argparse.Namespace, data: dict) -> None:
     """maintenance on|off."""
     if args.state == "off":
         return maintenance.turn_off(aws, data)
-    paths = maintenance.check_paths(args.admin_path if args.admin_path is not None else data["maintenanceAdminPaths"])
-    cidrs = maintenance.normalize_cidrs(args.allow_cidr if args.allow_cidr is not None else data["maintenanceAllowedCidrs"])
+    paths = args.admin_path if args.admin_path is not None else data["maintenanceAdminPaths"]
+    cidrs = args.allow_cidr if args.allow_cidr is not None else data["maintenanceAllowedCidrs"]
+    paths, cidrs = maintenance.check_paths(paths), maintenance.normalize_cidrs(cidrs)
     return maintenance.turn_on(aws, data, paths, cidrs, args.message)
 
 

@@ -21,7 +21,8 @@ def wildcards(value: str) -> int:
     return value.count("*") + value.count("?")
 
 
-def chunk(values: list[str], per_rule: int = VALUES_PER_RULE, wildcard_limit: int = WILDCARDS_PER_RULE) -> list[list[str]]:
+def chunk(values: list[str], per_rule: int = VALUES_PER_RULE,
+          wildcard_limit: int = WILDCARDS_PER_RULE) -> list[list[str]]:
     """Values split into rules within both the values and the wildcards quota, order kept."""
     chunks: list[list[str]] = []
     for value in values:

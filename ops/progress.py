@@ -42,7 +42,8 @@ class Waiter:
                 return elapsed
             if current in failed:
                 raise Failed(f"{label} is {current} after {fmt_elapsed(elapsed)}")
-            if elapsed + self.poll > self.timeout:
+            remaining = self.timeout - elapsed
+            if remaining <= 0:
                 raise TimedOut(f"timed out after {fmt_elapsed(elapsed)} waiting for {label} "
                                f"(state {current}, --timeout {self.timeout:g}s)")
-            self.sleep(self.poll)
+            self.sleep(min(self.poll, remaining))  # the last check lands on the deadline

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from botocore.exceptions import ClientError
 
 from ops.backups import fmt_age, iso
-from ops.errors import CheckFailed, Failed, OpsError, Refused, UsageError
+from ops.errors import CheckFailed, OpsError, Refused, UsageError
 from ops.progress import Waiter, fmt_elapsed
 
 MAX_IDENTIFIER = 63  # RDS DB instance identifier limit

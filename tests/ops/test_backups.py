@@ -65,7 +65,8 @@ def test_verify_backups_passes_after_a_backup_and_a_dump(world, run):
     patterns = [
         r"PASS point-in-time recovery: latest restorable time \S+Z, 0m ago \(RPO 1h00m\)",
         rf"PASS backups in {REGION}: snapshot {world.stack}-manual-\d{{8}}-\d{{6}} at \S+Z, 0m ago \(max 1d00h\)",
-        rf"PASS backups in {BACKUP_REGION}: snapshot {world.stack}-manual-\d{{8}}-\d{{6}} at \S+Z, 0m ago \(max 1d00h\)",
+        rf"PASS backups in {BACKUP_REGION}: snapshot {world.stack}-manual-\d{{8}}-\d{{6}} at \S+Z, 0m ago "
+        r"\(max 1d00h\)",
         rf"PASS logical dump: s3://{world.outputs['backupBucketName']}/nightly/app.dump at \S+Z, 0m ago \(max 1d00h\)",
     ]
     assert len(lines) == len(patterns) and all(re.fullmatch(p, line) for p, line in zip(patterns, lines)), lines
@@ -99,5 +100,6 @@ def test_verify_backups_reports_a_vault_it_cannot_read(world, run, stub):
                                                    "no backup:ListRecoveryPointsByBackupVault")
     result = run("verify-backups")
     assert result.code == 1
-    assert result.out.splitlines()[2] == (f"FAIL backups in {BACKUP_REGION}: no snapshot of {world.stack}; vault "
-                                          "nodeapi-copy: AccessDeniedException: no backup:ListRecoveryPointsByBackupVault")
+    assert result.out.splitlines()[2] == (
+        f"FAIL backups in {BACKUP_REGION}: no snapshot of {world.stack}; "
+        "vault nodeapi-copy: AccessDeniedException: no backup:ListRecoveryPointsByBackupVault")

@@ -35,7 +35,8 @@ def test_missing_outputs_file(tmp_path, capsys):
 def test_malformed_outputs_file(tmp_path, capsys, text, problem):
     path = tmp_path / "outputs.json"
     path.write_text(text)
-    assert run_main(capsys, "rollback", "--outputs", str(path)) == (2, "", f"ops rollback: outputs file {path}: {problem}\n")
+    assert run_main(capsys, "rollback", "--outputs", str(path)) == (
+        2, "", f"ops rollback: outputs file {path}: {problem}\n")
 
 
 @pytest.mark.parametrize("key, value, problem", [
@@ -83,7 +84,8 @@ def test_an_unreachable_endpoint_fails_in_one_line(world, run, fresh_clients, mo
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     result = run("status")
-    assert (result.code, result.err) == (3, 'ops status: Could not connect to the endpoint URL: "http://127.0.0.1:9/"\n')
+    assert (result.code, result.err) == (
+        3, 'ops status: Could not connect to the endpoint URL: "http://127.0.0.1:9/"\n')
 
 
 def python_m_ops(*args: str) -> subprocess.CompletedProcess:

@@ -33,7 +33,8 @@ def test_weights_of(action, expected):
 
 
 @pytest.mark.parametrize("weights, live", [
-    ({BLUE: 100, GREEN: 0}, BLUE), ({BLUE: 0, GREEN: 7}, GREEN), ({BLUE: 90, GREEN: 10}, None), ({BLUE: 0, GREEN: 0}, None),
+    ({BLUE: 100, GREEN: 0}, BLUE), ({BLUE: 0, GREEN: 7}, GREEN),
+    ({BLUE: 90, GREEN: 10}, None), ({BLUE: 0, GREEN: 0}, None),
 ])
 def test_live_target(weights, live):
     assert L.live_target(weights) == live
@@ -231,8 +232,9 @@ def test_waiter_times_out():
     clock, lines = FakeClock(), []
     with pytest.raises(TimedOut) as timed_out:
         waiter(clock, 25, lines).wait("snapshot s1", lambda: "creating", {"available"})
-    assert str(timed_out.value) == "timed out after 00:20 waiting for snapshot s1 (state creating, --timeout 25s)"
-    assert clock.sleeps == [10, 10]
+    assert str(timed_out.value) == "timed out after 00:25 waiting for snapshot s1 (state creating, --timeout 25s)"
+    assert clock.sleeps == [10, 10, 5]
+    assert lines[-1] == "[00:25] snapshot s1 creating"
 
 
 def test_waiter_stops_on_a_failed_state():

@@ -15,7 +15,8 @@ def rules(world) -> dict[str, dict]:
     """The HTTPS listener's rules by priority, with their tags."""
     elb = world.client("elbv2")
     found = elb.describe_rules(ListenerArn=world.outputs["httpsListenerArn"])["Rules"]
-    tags = {d["ResourceArn"]: d["Tags"] for d in elb.describe_tags(ResourceArns=[r["RuleArn"] for r in found])["TagDescriptions"]}
+    described = elb.describe_tags(ResourceArns=[r["RuleArn"] for r in found])["TagDescriptions"]
+    tags = {d["ResourceArn"]: d["Tags"] for d in described}
     return {r["Priority"]: {**r, "Tags": tags[r["RuleArn"]]} for r in found}
 
 
@@ -91,9 +92,10 @@ def test_off_when_already_off(world, run):
 
 
 def test_pulumi_maintenance_rules_are_left_alone_and_reported(world, run):
+    maintenance_503 = {"Type": "fixed-response", "FixedResponseConfig": {
+        "StatusCode": "503", "ContentType": "application/json", "MessageBody": "{}"}}
     world.client("elbv2").create_rule(ListenerArn=world.outputs["httpsListenerArn"], Priority=1,
-                                      Conditions=[path("/*")], Actions=[{"Type": "fixed-response", "FixedResponseConfig": {
-                                          "StatusCode": "503", "ContentType": "application/json", "MessageBody": "{}"}}])
+                                      Conditions=[path("/*")], Actions=[maintenance_503])
     assert run("status").out.splitlines()[-1] == "maintenance: on via pulumi (rules 1)"
     assert run("maintenance", "on").out.splitlines()[-1] == "note: Pulumi maintenance rules (1) are also on"
     assert run("status").out.splitlines()[-1] == "maintenance: on via pulumi (rules 1) and ops (rules 10, 11, 12)"

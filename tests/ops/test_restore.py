@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from botocore.stub import Stubber
 
-from ops import cli
+from ops import cli, restore
 from ops.errors import Refused
 from ops.restore import delete_drill, restore_args
 from tests.ops.world import SESSION
@@ -68,8 +68,9 @@ def test_drill_refuses_an_identifier_that_exists(world, run, frozen):
 def test_drill_beyond_the_rto_fails_after_cleaning_up(world, run, frozen):
     result = run("restore-drill", "--rto-hours", "1e-9", "--timeout", "60")
     assert result.code == 1
-    assert result.out.splitlines()[1:] == ["restore took 00:00 (RTO 0m): EXCEEDS RTO",
-                                           f"deleting drill instance {world.stack}-drill-202603040506 (no final snapshot)"]
+    assert result.out.splitlines()[1:] == [
+        "restore took 00:00 (RTO 0m): EXCEEDS RTO",
+        f"deleting drill instance {world.stack}-drill-202603040506 (no final snapshot)"]
     assert result.err.splitlines()[-1] == "ops restore-drill: restore drill exceeded the RTO of 0m"
     assert set(instances(world)) == {world.stack}
 
@@ -103,3 +104,23 @@ def test_delete_of_a_drill_skips_the_final_snapshot():
                                                         "SkipFinalSnapshot": True, "DeleteAutomatedBackups": True})
         delete_drill(rds, "nodeapi-prod-drill-202603040506", "nodeapi-prod")
         stubber.assert_no_pending_responses()
+
+
+def test_drill_timeout_exits_4_and_says_how_to_clean_up(world, run, frozen, monkeypatch):
+    real, calls = restore.instance_state, []
+
+    def slow(rds, name):  # moto restores instantly; RDS takes a while
+        calls.append(name)
+        return real(rds, name) if len(calls) == 1 else "creating"
+
+    monkeypatch.setattr(restore, "instance_state", slow)
+    name = f"{world.stack}-drill-202603040506"
+    result = run("restore-drill", "--timeout", "0.05", "--poll-seconds", "0.02")
+    assert result.code == 4
+    lines = result.err.splitlines()
+    assert len(lines) >= 4 and set(lines[:-2]) == {f"[00:00] instance {name} creating"}  # polled until the deadline
+    assert lines[-2:] == [
+        f"drill instance {name} left in place; when it can be deleted run: aws rds delete-db-instance "
+        f"--db-instance-identifier {name} --skip-final-snapshot --delete-automated-backups",
+        f"ops restore-drill: timed out after 00:00 waiting for instance {name} (state creating, --timeout 0.05s)"]
+    assert name in instances(world)

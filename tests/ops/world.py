@@ -87,8 +87,8 @@ def load_balancer(world: World) -> dict:
                                           TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
            for color in ("blue", "green")}
     not_found = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}]
-    https = elb.create_listener(LoadBalancerArn=alb, Protocol="HTTPS", Port=443, Certificates=[{"CertificateArn": world.certificate}],
-                                DefaultActions=not_found)["Listeners"][0]["ListenerArn"]
+    https = elb.create_listener(LoadBalancerArn=alb, Protocol="HTTPS", Port=443, DefaultActions=not_found,
+                                Certificates=[{"CertificateArn": world.certificate}])["Listeners"][0]["ListenerArn"]
     rule = elb.create_rule(ListenerArn=https, Priority=100, Conditions=[path("/*")],
                            Actions=[forward({tgs["blue"]: 100, tgs["green"]: 0})])["Rules"][0]["RuleArn"]
     return {"albArn": alb, "httpsListenerArn": https, "productionListenerRuleArn": rule,
