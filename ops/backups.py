@@ -121,10 +121,10 @@ def newest_recovery_point(backup, vault: str, resource_arn: str) -> Found:
             return newest(found)
 
 
-def newest_dump(s3, bucket: str) -> Found:
-    """The newest object of the logical-dump bucket."""
+def newest_dump(s3, bucket: str, prefix: str) -> Found:
+    """The newest object under the dump prefix of the logical-dump bucket."""
     found = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         found += [(o["LastModified"], f"s3://{bucket}/{o['Key']}") for o in page.get("Contents", [])
                   if not o["Key"].endswith("/")]
     return newest(found)
@@ -160,7 +160,7 @@ def live_instance(rds, db: str) -> dict:
     return rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]
 
 
-def verify(aws, outputs: dict, now: datetime, rpo: timedelta, max_age: timedelta) -> None:
+def verify(aws, outputs: dict, now: datetime, rpo: timedelta, max_age: timedelta, dump_prefix: str) -> None:
     """Run every check, print one line each; CheckFailed naming the failures."""
     db = outputs["dbInstanceIdentifier"]
     instance = live_instance(aws.client("rds"), db)
@@ -169,8 +169,8 @@ def verify(aws, outputs: dict, now: datetime, rpo: timedelta, max_age: timedelta
                           (outputs["backupRegion"], outputs["backupCopyVaultName"])):
         checks.append(region_check(aws, RegionBackups(region, vault, db, instance["DBInstanceArn"]), now, max_age))
     bucket = outputs["backupBucketName"]
-    checks.append(fresh_check("logical dump", newest_dump(aws.client("s3"), bucket),
-                              f"no dump in bucket {bucket}", now, max_age))
+    checks.append(fresh_check("logical dump", newest_dump(aws.client("s3"), bucket, dump_prefix),
+                              f"no dump in s3://{bucket}/{dump_prefix}", now, max_age))
     for check in checks:
         print(check.line())
     if failed := [c.name for c in checks if not c.ok]:

@@ -13,6 +13,7 @@ from ops.errors import AWS_FAILURE, OpsError
 from ops.progress import Waiter
 
 DEFAULT_POLL = 15.0
+DUMP_PREFIX = "pg_dump/"  # where the nightly dump task writes (components/db_dump.py)
 
 
 def positive(value: str) -> float:
@@ -63,6 +64,8 @@ def add_commands(sub) -> None:
     verify.add_argument("--rpo-hours", type=positive, default=1.0, help="recovery point objective (default 1)")
     verify.add_argument("--max-age-hours", type=positive, default=24.0,
                         help="max age of the newest backups (default 24)")
+    verify.add_argument("--dump-prefix", default=DUMP_PREFIX,
+                        help=f"key prefix of the nightly pg_dump files in the bucket (default {DUMP_PREFIX})")
     drill = sub.add_parser("restore-drill", parents=[common], help="restore into a new instance, time it, delete it")
     drill.add_argument("--restore-time", type=utc_time, metavar="ISO8601",
                        help="point in time, UTC unless an offset is given (default: latest restorable)")
@@ -116,7 +119,8 @@ def dispatch(args: argparse.Namespace, data: dict) -> None:
     elif args.command == "backup":
         backups.backup(aws, data, Waiter(args.timeout or 7200, args.poll_seconds), now)
     elif args.command == "verify-backups":
-        backups.verify(aws, data, now, timedelta(hours=args.rpo_hours), timedelta(hours=args.max_age_hours))
+        backups.verify(aws, data, now, timedelta(hours=args.rpo_hours), timedelta(hours=args.max_age_hours),
+                       args.dump_prefix)
     elif args.command == "restore-drill":
         rto = timedelta(hours=args.rto_hours)
         waiter = Waiter(args.timeout or rto.total_seconds(), args.poll_seconds)

@@ -12,6 +12,7 @@ from tests.ops.world import BACKUP_REGION, REGION
 PARTS = ("data",)
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 ACCOUNT = "123456789012"
+DUMP_KEY = "pg_dump/app-20260304T020000Z.dump"  # as components/db_dump.py names them
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def test_backup_of_a_missing_instance_fails_in_one_line(world, run, tmp_path):
 
 def test_verify_backups_passes_after_a_backup_and_a_dump(world, run):
     assert run("backup", "--poll-seconds", "0.01").code == 0
-    world.client("s3").put_object(Bucket=world.outputs["backupBucketName"], Key="nightly/app.dump", Body=b"x")
+    world.client("s3").put_object(Bucket=world.outputs["backupBucketName"], Key=DUMP_KEY, Body=b"x")
     result = run("verify-backups")
     assert (result.code, result.err) == (0, "")
     lines = result.out.splitlines()
@@ -67,13 +68,14 @@ def test_verify_backups_passes_after_a_backup_and_a_dump(world, run):
         rf"PASS backups in {REGION}: snapshot {world.stack}-manual-\d{{8}}-\d{{6}} at \S+Z, 0m ago \(max 1d00h\)",
         rf"PASS backups in {BACKUP_REGION}: snapshot {world.stack}-manual-\d{{8}}-\d{{6}} at \S+Z, 0m ago "
         r"\(max 1d00h\)",
-        rf"PASS logical dump: s3://{world.outputs['backupBucketName']}/nightly/app.dump at \S+Z, 0m ago \(max 1d00h\)",
+        rf"PASS logical dump: s3://{world.outputs['backupBucketName']}/{DUMP_KEY} at \S+Z, 0m ago \(max 1d00h\)",
     ]
     assert len(lines) == len(patterns) and all(re.fullmatch(p, line) for p, line in zip(patterns, lines)), lines
 
 
 def test_verify_backups_lists_every_failure(world, run, stub):
     recovery_points(stub, world, [point(timedelta(hours=30)), point(timedelta(hours=1), "PARTIAL")])
+    world.client("s3").put_object(Bucket=world.outputs["backupBucketName"], Key="notes.txt", Body=b"not a dump")
     result = run("verify-backups")
     assert result.code == 1
     lines = result.out.splitlines()
@@ -82,13 +84,13 @@ def test_verify_backups_lists_every_failure(world, run, stub):
                         lines[1])
     assert re.fullmatch(rf"FAIL backups in {BACKUP_REGION}: no snapshot of {world.stack}; recovery point in vault "
                         r"nodeapi-copy at \S+Z, 1d06h ago \(max 1d00h\)", lines[2])
-    assert lines[3:] == [f"FAIL logical dump: no dump in bucket {world.outputs['backupBucketName']}"]
+    assert lines[3:] == [f"FAIL logical dump: no dump in s3://{world.outputs['backupBucketName']}/pg_dump/"]
     assert result.err == f"ops verify-backups: 2 of 4 checks failed: backups in {BACKUP_REGION}, logical dump\n"
 
 
 def test_verify_backups_accepts_a_recent_vault_recovery_point(world, run, stub):
     recovery_points(stub, world, [point(timedelta(hours=30)), point(timedelta(hours=2))])
-    world.client("s3").put_object(Bucket=world.outputs["backupBucketName"], Key="nightly/app.dump", Body=b"x")
+    world.client("s3").put_object(Bucket=world.outputs["backupBucketName"], Key=DUMP_KEY, Body=b"x")
     result = run("verify-backups")
     assert (result.code, result.err) == (0, "")
     assert re.fullmatch(rf"PASS backups in {BACKUP_REGION}: recovery point in vault nodeapi-copy at \S+Z, "
