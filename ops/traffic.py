@@ -94,13 +94,19 @@ def rollback(aws, outputs: dict, to_label: str | None) -> None:
     stop_error = stop_deployment(aws, plan.stop)
     if plan.target:
         shift(elb, outputs, forward, plan.target, labels)
-    elif plan.stop is None:
-        print(f"production traffic is already all on {L.tg_label(L.live_target(before), labels)}; nothing changed")
     else:
-        print("production traffic had not shifted to the new revision yet; weights unchanged")
+        print(unchanged(before, labels, plan.stop))
     if stop_error:
         done = "traffic shifted" if plan.target else "nothing changed"
         raise Failed(f"{done}, but ECS refused to stop deployment {plan.stop.arn} ({stop_error})")
+
+
+def unchanged(weights: dict[str, int], labels: dict[str, str], stopped: Deployment | None) -> str:
+    """Why the production weights stay as they are."""
+    if stopped is not None and stopped.traffic_not_shifted:
+        return "production traffic had not shifted to the new revision yet; weights unchanged"
+    live = L.tg_label(L.live_target(weights), labels)
+    return f"production traffic is already all on {live}; " + ("weights unchanged" if stopped else "nothing changed")
 
 
 def stop_deployment(aws, deployment: Deployment | None) -> str | None:

@@ -176,3 +176,12 @@ def test_rollback_without_permission_to_list_deployments_warns_and_shifts(world,
     assert (result.code, result.err) == (0, "warning: cannot list ECS service deployments "
                                             "(AccessDeniedException: not allowed); none will be stopped\n")
     assert weights(world) == (0, 100)
+
+
+def test_rollback_to_the_live_group_during_bake_time_only_stops_the_deployment(world, run, stub):
+    register(world, "blue", "10.0.0.10")
+    expect_stop(ecs_deployments(stub, world, "BAKE_TIME"))
+    result = run("rollback", "--to", "blue")
+    assert (result.code, result.out.splitlines()[-1]) == (0, "production traffic is already all on blue; "
+                                                             "weights unchanged")
+    assert weights(world) == (100, 0)
