@@ -2,6 +2,8 @@
 
 import copy
 
+from ops.errors import Failed
+
 OPS_TAG_KEY = "nodeapi:maintenance"
 OPS_TAG_VALUE = "ops"
 PULUMI_MAINTENANCE_PRIORITIES = range(1, 10)
@@ -74,6 +76,15 @@ def priority_of(rule: dict) -> int | None:
 def describe_rule(elb, rule_arn: str) -> dict:
     """One rule by ARN."""
     return elb.describe_rules(RuleArns=[rule_arn])["Rules"][0]
+
+
+def production_rule(elb, rule_arn: str) -> tuple[dict, dict]:
+    """The production listener rule and its forward action (Failed if it has none)."""
+    rule = describe_rule(elb, rule_arn)
+    try:
+        return rule, forward_action(rule)
+    except ValueError:
+        raise Failed(f"production rule {rule_arn} has no forward action") from None
 
 
 def listener_rules(elb, listener_arn: str) -> list[dict]:

@@ -129,10 +129,10 @@ def turn_on(aws, outputs: dict, paths: list[str], cidrs: list[str], message: str
     if any(is_503(r) for r in found["ops"]):
         print(f"maintenance already on (ops rules {priorities(found['ops'])}); nothing changed")
         return
+    _, forward = L.production_rule(elb, outputs["productionListenerRuleArn"])
+    plan = plan_rules(paths, cidrs, L.with_weights(forward, L.weights_of(forward)), message)
     if found["ops"]:  # bypass rules left by an interrupted run: start again from a clean slate
         delete_rules(elb, found["ops"])
-    forward = L.forward_action(L.describe_rule(elb, outputs["productionListenerRuleArn"]))
-    plan = plan_rules(paths, cidrs, L.with_weights(forward, L.weights_of(forward)), message)
     for rule in plan:  # bypass rules first, the 503 last: admins are never locked out
         elb.create_rule(ListenerArn=listener_arn, Tags=OPS_TAGS, **rule)
         print(f"created rule {rule['Priority']}: {describe_plan_rule(rule)}")

@@ -2,7 +2,7 @@
 
 from ops import listener as L
 from ops import maintenance as M
-from ops.traffic import health, labels_of, production_rule
+from ops.traffic import health, labels_of
 
 
 def rule_line(rule: dict, weights: dict[str, int], labels: dict[str, str]) -> str:
@@ -47,7 +47,7 @@ def maintenance_lines(elb, listener_arn: str, weights: dict[str, int], labels: d
 def status(aws, outputs: dict) -> None:
     """Print the status report."""
     elb, labels = aws.client("elbv2"), labels_of(outputs)
-    rule, forward = production_rule(elb, outputs)
+    rule, forward = L.production_rule(elb, outputs["productionListenerRuleArn"])
     weights = L.weights_of(forward)
     print(rule_line(rule, weights, labels))
     for arn, label in labels.items():

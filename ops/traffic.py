@@ -21,15 +21,6 @@ def health(elb, tg_arn: str) -> tuple[int, int]:
     return sum(d["TargetHealth"]["State"] == "healthy" for d in found), len(found)
 
 
-def production_rule(elb, outputs: dict) -> tuple[dict, dict]:
-    """The production listener rule and its forward action."""
-    rule = L.describe_rule(elb, outputs["productionListenerRuleArn"])
-    try:
-        return rule, L.forward_action(rule)
-    except ValueError:
-        raise Failed(f"production rule {outputs['productionListenerRuleArn']} has no forward action") from None
-
-
 def deployments_client(aws):
     """The ECS client for the service-deployment APIs (its own client: see Aws.client)."""
     return aws.client("ecs", purpose="deployments")
@@ -81,7 +72,7 @@ def require_healthy(elb, target: str, labels: dict[str, str]) -> None:
 def rollback(aws, outputs: dict, to_label: str | None) -> None:
     """Shift all production traffic to the other target group, stopping an ECS deployment in flight."""
     elb, labels = aws.client("elbv2"), labels_of(outputs)
-    _, forward = production_rule(elb, outputs)
+    _, forward = L.production_rule(elb, outputs["productionListenerRuleArn"])
     before = L.weights_of(forward)
     to = {label: arn for arn, label in labels.items()}[to_label] if to_label else None
     deployment, warning = D.find_active(deployments_client(aws), outputs["clusterName"], outputs["webServiceName"])

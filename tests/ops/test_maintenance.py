@@ -169,3 +169,11 @@ def test_status_warns_when_bypass_rules_lag_behind_production(world, run):
         "warning: maintenance bypass rules 10, 11 do not forward with the production weights "
         "(blue 0 / green 100); run maintenance off, then on",
     ]
+
+
+def test_on_refuses_more_bypass_rules_than_ops_priorities(world, run):
+    cidrs = [a for i in range(50) for a in ("--allow-cidr", f"10.0.{i}.0/24")]  # 10 rules, + admin paths + 503
+    result = run("maintenance", "on", *cidrs)
+    assert (result.code, result.out, result.err) == (2, "", "ops maintenance: 12 rules needed for these admin paths "
+                                                            "and CIDRs, but ops owns only 10 priorities (10-19)\n")
+    assert set(summary(world)) == {"100"}

@@ -185,3 +185,12 @@ def test_rollback_to_the_live_group_during_bake_time_only_stops_the_deployment(w
     assert (result.code, result.out.splitlines()[-1]) == (0, "production traffic is already all on blue; "
                                                              "weights unchanged")
     assert weights(world) == (100, 0)
+
+
+def test_status_fails_in_one_line_when_the_production_rule_does_not_forward(world, run):
+    rule = world.outputs["productionListenerRuleArn"]
+    world.client("elbv2").modify_rule(RuleArn=rule, Actions=[
+        {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}])
+    result = run("status")
+    assert (result.code, result.out, result.err) == (
+        3, "", f"ops status: production rule {rule} has no forward action\n")
