@@ -36,7 +36,10 @@ def active(ecs, cluster: str, service: str) -> Deployment | None:
     arns = [d["serviceDeploymentArn"] for d in listed.get("serviceDeployments", [])]
     if not arns:
         return None
-    found = ecs.describe_service_deployments(serviceDeploymentArns=arns[:1])["serviceDeployments"][0]
+    described = ecs.describe_service_deployments(serviceDeploymentArns=arns[:1]).get("serviceDeployments", [])
+    if not described:  # finished between the two calls
+        return None
+    found = described[0]
     return Deployment(found["serviceDeploymentArn"], found.get("status", "?"), found.get("lifecycleStage"))
 
 
