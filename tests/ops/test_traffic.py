@@ -1,9 +1,11 @@
 """`status` and `rollback` against moto (ECS service-deployment APIs stubbed: moto lacks them)."""
 
 import pytest
+from botocore.stub import Stubber
 
 from ops import listener as L
-from tests.ops.world import REGION, forward
+from ops.deployments import active
+from tests.ops.world import REGION, SESSION, forward
 
 PARTS = ("traffic",)
 ACTIVE = ["PENDING", "IN_PROGRESS"]
@@ -194,3 +196,11 @@ def test_status_fails_in_one_line_when_the_production_rule_does_not_forward(worl
     result = run("status")
     assert (result.code, result.out, result.err) == (
         3, "", f"ops status: production rule {rule} has no forward action\n")
+
+
+def test_a_deployment_finished_between_list_and_describe_counts_as_none():
+    ecs = SESSION.client("ecs", region_name=REGION)
+    with Stubber(ecs) as stubber:
+        stubber.add_response("list_service_deployments", {"serviceDeployments": [{"serviceDeploymentArn": DEPLOYMENT}]})
+        stubber.add_response("describe_service_deployments", {"serviceDeployments": []})
+        assert active(ecs, "c", "s") is None
