@@ -1,0 +1,61 @@
+"""Every policy rule over the mocked graph of both real stacks: prod is clean (mandatory), staging's advisories listed."""
+
+import copy
+import json
+
+import pytest
+
+from policy.rules import violations
+from tools.preview import build_graph
+
+# Advisory violations staging is known to have; a new one shows up here in review.
+STAGING_ADVISORIES: list[tuple[str, str, str]] = []
+
+
+@pytest.fixture(scope="module")
+def graphs() -> dict[str, dict]:
+    return {stack: build_graph(stack) for stack in ("staging", "prod")}
+
+
+def test_prod_has_no_violations(graphs):
+    assert violations(graphs["prod"], "prod") == []
+
+
+def test_staging_advisories_are_the_known_ones(graphs):
+    assert violations(graphs["staging"], "staging") == STAGING_ADVISORIES
+
+
+def test_staging_judged_by_prod_rules_shows_its_deliberate_relaxations(graphs):
+    found = violations(graphs["staging"], "prod")
+    assert sorted({rule for rule, _, _ in found}) == ["rds-backup-retention", "rds-deletion-safety", "stateful-protected"]
+
+
+def _set(graph: dict, resource_type: str, change) -> dict:
+    """A copy of the graph with `change(inputs)` applied to every resource of one type."""
+    graph = copy.deepcopy(graph)
+    for resource in graph["resources"]:
+        if resource["type"] == resource_type:
+            change(resource["inputs"])
+    return graph
+
+
+def _writable_root(inputs: dict) -> None:
+    containers = json.loads(inputs["containerDefinitions"])
+    containers[0]["readonlyRootFilesystem"] = False
+    inputs["containerDefinitions"] = json.dumps(containers)
+
+
+BREAKS = {
+    "public database": ("aws:rds/instance:Instance", lambda i: i.update(publiclyAccessible=True), ["rds-not-public"]),
+    "plaintext cache": ("aws:elasticache/replicationGroup:ReplicationGroup",
+                        lambda i: i.update(transitEncryptionEnabled=False), ["elasticache-encryption"]),
+    "writable dump container": ("aws:ecs/taskDefinition:TaskDefinition", _writable_root, ["ecs-read-only-root"]),
+    "bucket without public access block": (
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", lambda i: i.update(bucket="elsewhere"),
+        ["s3-bucket-settings", "s3-bucket-settings"]),
+}
+
+
+@pytest.mark.parametrize("resource_type, change, rules", BREAKS.values(), ids=BREAKS.keys())
+def test_a_broken_prod_resource_is_caught(graphs, resource_type, change, rules):
+    assert [rule for rule, _, _ in violations(_set(graphs["prod"], resource_type, change), "prod")] == rules
