@@ -180,6 +180,10 @@ DANGER_CASES = {
         "replace", '`k` (`aws:kms/key:Key`): `keyUsage` _(unset)_ → `"SIGN_VERIFY"` forces a new resource')]),
     "vault provider": (res(VAULT, "v", {"name": "n"}), res(VAULT, "v", {"name": "n"}, provider="urn:p2"), [(
         "replace", "`v` (`aws:backup/vault:Vault`): its provider changed forces a new resource")]),
+    "rds replaced twice over": (res(RDS, "db", {"engine": "postgres", "username": "a"}),
+                                res(RDS, "db", {"engine": "mysql", "username": "b"}), [(
+        "replace", '`db` (`aws:rds/instance:Instance`): `engine` `"postgres"` → `"mysql"`, '
+        '`username` `"a"` → `"b"` force a new resource')]),
     "in-place rds change": (res(RDS, "db", {"instanceClass": "a"}), res(RDS, "db", {"instanceClass": "b"}), []),
     "protect removed": (res("aws:sqs/queue:Queue", "q", protect=True), res("aws:sqs/queue:Queue", "q"), [(
         "unprotect", "`q` (`aws:sqs/queue:Queue`): option `protect` `true` → `false`")]),

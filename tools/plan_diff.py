@@ -273,7 +273,8 @@ def _replaced(before: dict | None, after: dict | None, _buckets: set) -> list[st
     reasons = [_transition(k, old.get(k, MISSING), new.get(k, MISSING)) for k in keys]
     if before["options"].get("provider") != after["options"].get("provider"):
         reasons.append("its provider changed")
-    return [f"{', '.join(reasons)} forces a new resource"] if reasons else []
+    verb = "forces" if len(reasons) == 1 else "force"
+    return [f"{', '.join(reasons)} {verb} a new resource"] if reasons else []
 
 
 def _unprotected(before: dict | None, after: dict | None, _buckets: set) -> list[str]:
