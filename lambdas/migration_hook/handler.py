@@ -252,9 +252,10 @@ def start_migration(ecs, cluster: str, revision: dict, config: Config, ids: dict
     network = network_configuration(revision, config)
     request = run_task_request(cluster, revision["taskDefinition"], network, config, ids["startedBy"])
     response = ecs.run_task(**request)
-    tasks, failures = response.get("tasks") or [], response.get("failures") or []
-    if failures or not tasks:
-        log("run_task_failed", hookStatus=FAILED, failures=failures, **ids)
+    # With count 1, any failure means no task; a task that did start is followed, failures or not.
+    tasks = response.get("tasks") or []
+    if not tasks:
+        log("run_task_failed", hookStatus=FAILED, failures=response.get("failures") or [], **ids)
         return {"hookStatus": FAILED}
     log("migration_started", hookStatus=IN_PROGRESS, taskArn=tasks[0]["taskArn"],
         taskDefinition=revision["taskDefinition"], command=list(config.command), **ids)
