@@ -10,6 +10,7 @@ from .backups import BackupSettings
 from .base import Section, rule_error
 from .cache import CacheSettings
 from .database import DatabaseSettings
+from .image import ImageSettings
 from .network import NetworkSettings
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
@@ -37,6 +38,7 @@ class StackSettings(Section):
     cache: CacheSettings
     backups: BackupSettings = Field(default_factory=BackupSettings)
     app_secrets: AppSecretsSettings = Field(default_factory=AppSecretsSettings)
+    image: ImageSettings = Field(default_factory=ImageSettings)
 
     @field_validator("region", "backup_region")
     @classmethod

@@ -1,5 +1,6 @@
 """What AWS would return for a resource or an invoke, made up deterministically for mocks."""
 
+import base64
 import hashlib
 from typing import Any, Callable
 
@@ -75,6 +76,22 @@ def _repository(name: str, inputs: State, region: str, account: str) -> State:
     return {"repositoryUrl": f"{account}.dkr.ecr.{region}.amazonaws.com/{repo}", "registryId": account}
 
 
+def _docker_image(name: str, inputs: State, region: str, account: str) -> State:
+    """A built and pushed image: `repoDigest` is `<repository>@sha256:<digest>`, unique per build."""
+    image_name = str(inputs.get("imageName", name))
+    repository = image_name.rsplit(":", 1)[0] if ":" in image_name.rsplit("/", 1)[-1] else image_name
+    build = inputs.get("build") or {}
+    return {
+        "imageName": image_name,
+        "baseImageName": image_name,
+        "repoDigest": f"{repository}@sha256:{hashlib.sha256(image_name.encode()).hexdigest()}",
+        "registryServer": (inputs.get("registry") or {}).get("server", ""),
+        "context": build.get("context", "."),
+        "dockerfile": build.get("dockerfile", "Dockerfile"),
+        "platform": build.get("platform", "linux/amd64"),
+    }
+
+
 def _bucket(name: str, inputs: State, region: str, account: str) -> State:
     bucket = _physical_name("aws:s3", name, inputs)
     return {
@@ -115,6 +132,7 @@ _SPECIFIC: dict[str, Callable[[str, State, str, str], State]] = {
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:lb/targetGroup:TargetGroup": _target_group,
     "aws:ecr/repository:Repository": _repository,
+    "docker:index/image:Image": _docker_image,
     "aws:s3/bucket:Bucket": _bucket,
     "aws:s3/bucketV2:BucketV2": _bucket,
     "aws:kms/key:Key": _kms_key,
@@ -199,6 +217,13 @@ def invoke_result(token: str, args: State, region: str, account: str) -> State:
         "aws:index/getRegion:getRegion": lambda: {
             "id": region, "name": region, "region": region, "endpoint": f"ec2.{region}.amazonaws.com",
             "description": region,
+        },
+        "aws:ecr/getAuthorizationToken:getAuthorizationToken": lambda: {
+            "id": region, "region": region, "registryId": args.get("registryId") or account,
+            "userName": "AWS", "password": "mock-ecr-password",
+            "authorizationToken": base64.b64encode(b"AWS:mock-ecr-password").decode(),
+            "proxyEndpoint": f"https://{args.get('registryId') or account}.dkr.ecr.{region}.amazonaws.com",
+            "expiresAt": "2030-01-01T12:00:00Z",
         },
         "aws:index/getPartition:getPartition": lambda: {
             "id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws",

@@ -1,0 +1,194 @@
+"""The app image: an ECR repository (scanned, immutable tags, KMS) and, when asked, the image built and pushed."""
+
+import hashlib
+import json
+import os
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_docker as docker
+
+from settings.image import BuildSettings
+
+TAG_LENGTH = 12
+UNTAGGED_EXPIRE_DAYS = 1
+
+
+def _ignore_pattern(pattern: str) -> re.Pattern:
+    """A .dockerignore pattern as a regex: `*` and `?` stay within one path segment, `**` spans segments."""
+    parts = re.split(r"(\*\*/?|\*|\?)", pattern.strip("/"))
+    tokens = {"**/": "(.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
+    return re.compile("".join(tokens.get(p, re.escape(p)) for p in parts) + "$")
+
+
+def dockerignore_rules(context: Path) -> list[tuple[re.Pattern, bool]]:
+    """(pattern, excludes) in file order, from `<context>/.dockerignore` if there is one."""
+    path = context / ".dockerignore"
+    if not path.is_file():
+        return []
+    rules = []
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        negated = line.startswith("!")
+        rules.append((_ignore_pattern(posixpath.normpath(line.lstrip("!").strip())), not negated))
+    return rules
+
+
+def is_ignored(relative: str, rules: list[tuple[re.Pattern, bool]]) -> bool:
+    """Docker semantics: the last matching rule wins; a rule matching a parent directory matches its files."""
+    parents = [relative] + [relative.rsplit("/", n)[0] for n in range(1, relative.count("/") + 1)]
+    ignored = False
+    for pattern, excludes in rules:
+        if any(pattern.match(path) for path in parents):
+            ignored = excludes
+    return ignored
+
+
+def context_files(context: Path) -> list[str]:
+    """Relative POSIX paths of the files Docker sends, sorted; Dockerfile and .dockerignore always count."""
+    rules = dockerignore_rules(context)
+    found = []
+    for root, _, files in os.walk(context):
+        for file in files:
+            relative = (Path(root) / file).relative_to(context).as_posix()
+            if relative in ("Dockerfile", ".dockerignore") or not is_ignored(relative, rules):
+                found.append(relative)
+    return sorted(found)
+
+
+def context_tag(path: str | Path, extra: tuple[str, ...] = ()) -> str:
+    """First 12 hex of sha256 over the context's files (paths, modes, bytes) and `extra` build inputs."""
+    context = Path(path)
+    if not context.is_dir():
+        raise FileNotFoundError(f"image build context {str(path)!r} is not a directory")
+    digest = hashlib.sha256()
+    for relative in context_files(context):
+        file = context / relative
+        executable = os.access(file, os.X_OK)
+        content = os.readlink(file).encode() if file.is_symlink() else file.read_bytes()
+        digest.update(f"{relative}\0{int(executable)}\0{len(content)}\0".encode())
+        digest.update(content)
+    for item in extra:
+        digest.update(f"extra\0{item}\0".encode())
+    return digest.hexdigest()[:TAG_LENGTH]
+
+
+def build_inputs(build: BuildSettings) -> tuple[str, ...]:
+    """Build settings that change the image without changing the context: they change the tag too."""
+    return (
+        f"dockerfile={build.dockerfile}",
+        f"platform={build.platform}",
+        f"target={build.target or ''}",
+        "args=" + json.dumps(build.args, sort_keys=True),
+    )
+
+
+def image_tag(project_dir: str | Path, build: BuildSettings) -> str:
+    """The tag of a build: the context's files, the Dockerfile (even outside the context) and the build settings."""
+    context = Path(project_dir, build.context)
+    dockerfile = context / build.dockerfile
+    if not dockerfile.is_file():
+        raise FileNotFoundError(f"image.build.dockerfile: {str(dockerfile)!r} is not a file")
+    dockerfile_digest = hashlib.sha256(dockerfile.read_bytes()).hexdigest()
+    return context_tag(context, build_inputs(build) + (f"dockerfile-sha256={dockerfile_digest}",))
+
+
+def lifecycle_policy(keep_images: int) -> str:
+    """Expire untagged images after a day; keep only the newest `keep_images` images of any tag."""
+    return json.dumps({"rules": [
+        {
+            "rulePriority": 1,
+            "description": f"expire untagged images after {UNTAGGED_EXPIRE_DAYS} day",
+            "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
+                          "countNumber": UNTAGGED_EXPIRE_DAYS},
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 2,
+            "description": f"keep the last {keep_images} images",
+            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep_images},
+            "action": {"type": "expire"},
+        },
+    ]}, sort_keys=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageArgs:
+    """Exactly one of `build` (build and push) or `uri` (prebuilt); the repository exists either way."""
+
+    repository_name: str
+    keep_images: int
+    kms_key_arn: pulumi.Input[str]
+    build: BuildSettings | None = None
+    uri: str | None = None
+    project_dir: str = "."
+
+    def __post_init__(self) -> None:
+        if (self.build is None) == (self.uri is None):
+            raise ValueError("ImageArgs: give exactly one of build or uri")
+
+
+class Image(pulumi.ComponentResource):
+    """ECR repository and lifecycle policy; the built image pushed by digest, or the prebuilt URI."""
+
+    def __init__(self, name: str, args: ImageArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("nodeapi:service:Image", name, None, opts)
+        self.repository = aws.ecr.Repository(
+            name,
+            name=args.repository_name,
+            image_tag_mutability="IMMUTABLE",  # a tag names one image forever: rollbacks redeploy what was tested
+            image_scanning_configuration={"scan_on_push": True},
+            encryption_configurations=[{"encryption_type": "KMS", "kms_key": args.kms_key_arn}],
+            force_delete=False,  # deleting the stack must not silently delete the images a rollback needs
+            tags={"Name": args.repository_name},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.ecr.LifecyclePolicy(
+            f"{name}-lifecycle", repository=self.repository.name, policy=lifecycle_policy(args.keep_images),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.repository_url = self.repository.repository_url
+        self.repository_arn = self.repository.arn
+        self.tag: str | None = None
+        self.docker_image: docker.Image | None = None
+        if args.build is not None:
+            self.image_uri = self._build(name, args, args.build)
+        else:
+            self.image_uri = pulumi.Output.from_input(args.uri)
+        self.register_outputs({"repository_url": self.repository_url, "repository_arn": self.repository_arn,
+                               "image_uri": self.image_uri})
+
+    def _build(self, name: str, args: ImageArgs, build: BuildSettings) -> pulumi.Output[str]:
+        """Build for the task's platform, push with a short-lived ECR token; the reference is digest-pinned."""
+        # Tags are immutable: the tag must change whenever what Docker builds changes.
+        self.tag = image_tag(args.project_dir, build)
+        token = aws.ecr.get_authorization_token_output(
+            registry_id=self.repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        # pulumi_docker reads both paths relative to the project directory (Pulumi's working directory), the
+        # Dockerfile too (not relative to the context); as written in settings, the plan is checkout-independent.
+        self.docker_image = docker.Image(
+            f"{name}-build",
+            image_name=pulumi.Output.concat(self.repository.repository_url, ":", self.tag),
+            build={
+                "context": build.context,
+                "dockerfile": posixpath.join(build.context, build.dockerfile),
+                "platform": build.platform,
+                "target": build.target,
+                "args": build.args or None,
+            },
+            registry={
+                "server": self.repository.repository_url.apply(lambda url: url.split("/")[0]),
+                "username": token.user_name,
+                "password": pulumi.Output.secret(token.password),
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # repo_digest is `<repository>@sha256:...`: unique per push, so ECS deploys exactly this build.
+        return self.docker_image.repo_digest
