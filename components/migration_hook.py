@@ -1,0 +1,155 @@
+"""The web service's migration lifecycle hook: the Lambda of lambdas/migration_hook and the roles around it."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from .iam import assume_role_policy, policy_document
+
+HANDLER_FILE = Path(__file__).resolve().parent.parent / "lambdas" / "migration_hook" / "handler.py"
+# The handler's own default and the only stage it migrates at (see lambdas/migration_hook/README.md).
+HOOK_STAGE = "PRE_SCALE_UP"
+RUNTIME = "python3.13"
+# Each call makes a few ECS calls and returns; the migration itself is bounded by MIGRATION_TIMEOUT_SECONDS.
+FUNCTION_TIMEOUT_SECONDS = 30
+MEMORY_MB = 256
+ECS_TASKS = "ecs-tasks.amazonaws.com"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MigrationHookArgs:
+    """The function, the web service whose new revision it migrates, and where the migration task runs."""
+
+    function_name: str
+    cluster_arn: pulumi.Input[str]
+    cluster_name: str
+    service_name: str
+    task_family: str
+    task_role_arn: pulumi.Input[str]
+    execution_role_arn: pulumi.Input[str]
+    subnet_ids: list[pulumi.Input[str]]
+    security_group_ids: list[pulumi.Input[str]]
+    migration_command: list[str]
+    timeout_seconds: int
+    log_retention_days: int
+    kms_key_arn: pulumi.Input[str]
+    region: str
+    account_id: str
+    container_name: str = "web"
+    callback_delay_seconds: int = 30
+
+
+def log_group_name(function_name: str) -> str:
+    """The group Lambda writes a function's logs to by default."""
+    return f"/aws/lambda/{function_name}"
+
+
+def validate(args: MigrationHookArgs) -> None:
+    """Refuse settings the handler would answer FAILED to on every deployment."""
+    command = args.migration_command
+    if not command or not all(isinstance(part, str) and part for part in command):
+        raise ValueError(f"migration_command must be a non-empty list of non-empty strings, got {command!r}")
+    if not args.container_name.strip():
+        raise ValueError("container_name must not be empty")
+    for field_name in ("timeout_seconds", "callback_delay_seconds"):
+        value = getattr(args, field_name)
+        if value <= 0:
+            raise ValueError(f"{field_name} must be a positive number of seconds, got {value}")
+
+
+def hook_environment(args: MigrationHookArgs) -> pulumi.Output[dict[str, str]]:
+    """The variables handler.py reads, in the formats it parses (JSON list, comma-separated IDs)."""
+    return pulumi.Output.all(
+        subnets=pulumi.Output.all(*args.subnet_ids), groups=pulumi.Output.all(*args.security_group_ids)
+    ).apply(lambda v: {
+        "HOOK_STAGE": HOOK_STAGE,
+        "CONTAINER_NAME": args.container_name,
+        "MIGRATION_COMMAND": json.dumps(args.migration_command),
+        "SUBNET_IDS": ",".join(v["subnets"]),
+        "SECURITY_GROUP_IDS": ",".join(v["groups"]),
+        "CALLBACK_DELAY_SECONDS": str(args.callback_delay_seconds),
+        "MIGRATION_TIMEOUT_SECONDS": str(args.timeout_seconds),
+    })
+
+
+def function_statements(args: MigrationHookArgs, log_group_arn: pulumi.Input[str]) -> list[dict]:
+    """Least privilege for the handler's calls: this service's revisions, this family's tasks, this cluster."""
+    ecs = f"arn:aws:ecs:{args.region}:{args.account_id}"
+    on_cluster = {"ArnEquals": {"ecs:cluster": args.cluster_arn}}
+    return [
+        {"Effect": "Allow", "Action": ["ecs:DescribeServiceRevisions"],
+         "Resource": [f"{ecs}:service-revision/{args.cluster_name}/{args.service_name}/*"]},
+        {"Effect": "Allow", "Action": ["ecs:RunTask"], "Resource": [f"{ecs}:task-definition/{args.task_family}:*"],
+         "Condition": on_cluster},
+        # ListTasks has no task resource (its resource type is the container instance): `*`, narrowed to the cluster.
+        {"Effect": "Allow", "Action": ["ecs:ListTasks"], "Resource": ["*"], "Condition": on_cluster},
+        {"Effect": "Allow", "Action": ["ecs:DescribeTasks", "ecs:StopTask"],
+         "Resource": [f"{ecs}:task/{args.cluster_name}/*"], "Condition": on_cluster},
+        {"Effect": "Allow", "Action": ["iam:PassRole"], "Resource": [args.task_role_arn, args.execution_role_arn],
+         "Condition": {"StringEquals": {"iam:PassedToService": ECS_TASKS}}},
+        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": [pulumi.Output.concat(log_group_arn, ":log-stream:*")]},
+    ]
+
+
+class MigrationHook(pulumi.ComponentResource):
+    """Log group, function role, the hook Lambda and the role ECS assumes to invoke it."""
+
+    def __init__(self, name: str, args: MigrationHookArgs, opts: pulumi.ResourceOptions | None = None):
+        validate(args)
+        super().__init__("nodeapi:service:MigrationHook", name, None, opts)
+        # Declared before the function, so Lambda never creates its own never-expiring, unencrypted group.
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=log_group_name(args.function_name), retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn, tags={"Name": args.function_name}, opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.role, role_policy = self._role(
+            f"{name}-role", "lambda.amazonaws.com", args, function_statements(args, self.log_group.arn))
+        self.function = self._function(name, args, [self.log_group, role_policy])
+        self.invoke_role, _ = self._role(f"{name}-invoke", "ecs.amazonaws.com", args, [
+            {"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [self.function.arn]},
+        ])
+        self.function_arn = self.function.arn
+        self.function_name = self.function.name
+        self.invoke_role_arn = self.invoke_role.arn
+        self.lifecycle_stages = [HOOK_STAGE]
+        self.register_outputs({"function_arn": self.function_arn, "function_name": self.function_name,
+                               "invoke_role_arn": self.invoke_role_arn, "lifecycle_stages": self.lifecycle_stages})
+
+    def lifecycle_hook(self) -> dict:
+        """The entry for the service's `deployment_configuration.lifecycle_hooks`."""
+        return {"hook_target_arn": self.function_arn, "role_arn": self.invoke_role_arn,
+                "lifecycle_stages": list(self.lifecycle_stages)}
+
+    def _function(self, name: str, args: MigrationHookArgs, depends_on: list[pulumi.Resource]) -> aws.lambda_.Function:
+        """The handler alone (boto3 comes with the runtime), arm64, logging to the declared group."""
+        return aws.lambda_.Function(
+            name,
+            name=args.function_name,
+            description=f"ECS lifecycle hook: runs {args.task_family} migrations at {HOOK_STAGE}",
+            runtime=RUNTIME,
+            handler="handler.handler",
+            code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(HANDLER_FILE))}),
+            role=self.role.arn,
+            timeout=FUNCTION_TIMEOUT_SECONDS,
+            memory_size=MEMORY_MB,
+            architectures=["arm64"],
+            environment={"variables": hook_environment(args)},
+            logging_config={"log_format": "Text", "log_group": log_group_name(args.function_name)},
+            tags={"Name": args.function_name},
+            # Neither the group nor the policy is referenced by an input: without these, the function could be
+            # created (and log) before its group exists, or run before its permissions do.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+        )
+
+    def _role(self, name: str, service: str, args: MigrationHookArgs,
+              statements: list[dict]) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+        """A role one AWS service of this account assumes, with one inline policy."""
+        role = aws.iam.Role(name, assume_role_policy=assume_role_policy(service, args.account_id),
+                            tags={"Name": name}, opts=pulumi.ResourceOptions(parent=self))
+        policy = aws.iam.RolePolicy(name, role=role.id, policy=policy_document(statements),
+                                    opts=pulumi.ResourceOptions(parent=self))
+        return role, policy
