@@ -1,5 +1,7 @@
 """nodeapi: load the stack's settings, build the components, export the outputs."""
 
+from pathlib import Path
+
 import pulumi
 import pulumi_aws as aws
 
@@ -236,6 +238,157 @@ pulumi.export("backupVaultName", backup_plan.vault_name)
 pulumi.export("backupCopyVaultName", backup_plan.copy_vault_name)
 
 # --- service tier ---
+from components.access_logs import AccessLogs, AccessLogsArgs
+from components.alarm_names import deployment_alarm_names
+from components.app_task import AppTaskArgs, cpu_architecture, health_check_command
+from components.image import Image, ImageArgs
+from components.load_balancer import HealthCheck, LoadBalancer, LoadBalancerArgs, Maintenance
+from components.scheduled_job import ScheduledJob, ScheduledJobArgs
+from components.web_service import Migrations, TrafficArgs, WebService, WebServiceArgs
+from components.worker_service import WorkerService, WorkerServiceArgs
+
+service_settings = settings.service
+image_settings = settings.image
+image = Image(
+    "image",
+    ImageArgs(repository_name=data_name, keep_images=image_settings.keep_images, kms_key_arn=encryption.key_arn,
+              build=image_settings.build, uri=image_settings.uri, project_dir=str(Path(__file__).parent)),
+    children,
+)
+lb_settings = service_settings.load_balancer
+web_settings = service_settings.web
+access_logs = AccessLogs(
+    "access-logs",
+    AccessLogsArgs(bucket_name=f"nodeapi-{stack}-alb-logs-{account_id}-{settings.region}",
+                   retention_days=lb_settings.access_logs_retention_days, region=settings.region,
+                   account_id=account_id, protect=settings.is_production),
+    children,
+)
+maintenance = service_settings.maintenance
+load_balancer = LoadBalancer(
+    "load-balancer",
+    LoadBalancerArgs(
+        lb_name=data_name,
+        vpc_id=network.vpc_id,
+        vpc_cidr=settings.network.cidr,
+        public_subnet_ids=network.public_subnet_ids,
+        app_security_group=network.app_security_group,
+        app_port=web_settings.port,
+        certificate_arn=lb_settings.certificate_arn,
+        test_listener_port=lb_settings.test_listener_port,
+        test_allowed_cidrs=list(lb_settings.test_allowed_cidrs),
+        health_check=HealthCheck(
+            path=lb_settings.health_check_path,
+            interval_seconds=lb_settings.health_check_interval_seconds,
+            timeout_seconds=lb_settings.health_check_timeout_seconds,
+            healthy_threshold=lb_settings.healthy_threshold,
+            unhealthy_threshold=lb_settings.unhealthy_threshold,
+        ),
+        deregistration_delay_seconds=lb_settings.deregistration_delay_seconds,
+        idle_timeout_seconds=lb_settings.idle_timeout_seconds,
+        content_security_policy=lb_settings.content_security_policy,
+        deletion_protection=lb_settings.deletion_protection,
+        access_logs_bucket=access_logs.bucket_name,
+        access_logs_prefix=access_logs.prefix,
+        access_logs_ready=[access_logs.policy],
+        maintenance=Maintenance(admin_paths=list(maintenance.admin_paths), allowed_cidrs=list(maintenance.allowed_cidrs),
+                                message=maintenance.message) if maintenance.enabled else None,
+    ),
+    children,
+)
+
+
+def app_task(family: str, container: str, task_settings, **extra) -> AppTaskArgs:
+    """Task arguments every app container shares: image, plain environment, secrets by ARN, logs."""
+    environment = {"NODE_ENV": "production", "LOG_LEVEL": "info", **app_environment}
+    environment.update(extra.pop("environment", {}))
+    return AppTaskArgs(
+        family=f"{data_name}-{family}", container_name=container, image=image.image_uri,
+        cpu=task_settings.cpu, memory=task_settings.memory, command=task_settings.command,
+        environment=environment, secrets=app_secrets, secret_arns=secret_arns, kms_key_arns=kms_key_arns,
+        repository_arn=image.repository_arn, log_retention_days=task_settings.log_retention_days,
+        log_kms_key_arn=encryption.key_arn, region=settings.region, account_id=account_id,
+        cpu_architecture=cpu_architecture(image_settings.build.platform if image_settings.build else None), **extra,
+    )
+
+
+private_app = {"subnet_ids": network.private_subnet_ids, "security_group_ids": [network.app_security_group.id]}
+web_task = app_task(
+    "web", "web", web_settings, port=web_settings.port,
+    environment={"PORT": str(web_settings.port), **web_settings.environment},
+    health_check=health_check_command(web_settings.port, lb_settings.health_check_path),
+    start_period_seconds=web_settings.health_check_grace_seconds,
+)
+web = WebService(
+    "web",
+    WebServiceArgs(
+        service_name="web",
+        cluster_arn=cluster.arn,
+        cluster_name=f"{pulumi.get_project()}-{stack}",
+        task=web_task,
+        traffic=TrafficArgs(
+            blue_target_group_arn=load_balancer.blue_target_group.arn,
+            green_target_group_arn=load_balancer.green_target_group.arn,
+            production_rule_arn=load_balancer.production_rule_arn,
+            test_rule_arn=load_balancer.test_rule_arn,
+            load_balancer_arn_suffix=load_balancer.arn_suffix,
+            target_group_arn_suffixes=[load_balancer.blue_target_group.arn_suffix,
+                                       load_balancer.green_target_group.arn_suffix],
+        ),
+        desired_count=web_settings.desired_count,
+        min_count=web_settings.min_count,
+        max_count=web_settings.max_count,
+        cpu_target=web_settings.cpu_target,
+        memory_target=web_settings.memory_target,
+        requests_per_target=web_settings.requests_per_target,
+        spot=web_settings.spot,
+        bake_time_minutes=web_settings.bake_time_minutes,
+        health_check_grace_seconds=web_settings.health_check_grace_seconds,
+        alarm_names=deployment_alarm_names(data_name),
+        account_id=account_id,
+        migrations=Migrations(function_name=f"{data_name}-migrate", command=list(web_settings.migration_command),
+                              timeout_seconds=web_settings.migration_timeout_seconds),
+        **private_app,
+    ),
+    children,
+)
+workers = {
+    worker_name: WorkerService(
+        f"worker-{worker_name}",
+        WorkerServiceArgs(
+            service_name=f"worker-{worker_name}", cluster_arn=cluster.arn,
+            cluster_name=f"{pulumi.get_project()}-{stack}",
+            task=app_task(f"worker-{worker_name}", "worker", worker),
+            desired_count=worker.desired_count, min_count=worker.min_count, max_count=worker.max_count,
+            cpu_target=worker.cpu_target, spot=worker.spot, **private_app,
+        ),
+        children,
+    )
+    for worker_name, worker in service_settings.workers.items()
+}
+jobs = {
+    job_name: ScheduledJob(
+        f"job-{job_name}",
+        ScheduledJobArgs(schedule_name=f"{data_name}-{job_name}", schedule=job.schedule, cluster_arn=cluster.arn,
+                         task=app_task(f"job-{job_name}", "job", job), **private_app),
+        children,
+    )
+    for job_name, job in service_settings.jobs.items()
+}
+
+pulumi.export("url", f"https://{lb_settings.domain_name}")
+pulumi.export("albArn", load_balancer.arn)
+pulumi.export("albDnsName", load_balancer.dns_name)
+pulumi.export("httpsListenerArn", load_balancer.https_listener_arn)
+pulumi.export("testListenerArn", load_balancer.test_listener_arn)
+pulumi.export("productionListenerRuleArn", load_balancer.production_rule_arn)
+pulumi.export("testListenerRuleArn", load_balancer.test_rule_arn)
+pulumi.export("blueTargetGroupArn", load_balancer.blue_target_group.arn)
+pulumi.export("greenTargetGroupArn", load_balancer.green_target_group.arn)
+pulumi.export("webServiceName", web.service_name)
+pulumi.export("repositoryUrl", image.repository_url)
+pulumi.export("maintenanceAdminPaths", list(maintenance.admin_paths))
+pulumi.export("maintenanceAllowedCidrs", list(maintenance.allowed_cidrs))
 
 # --- observability ---
 

@@ -12,6 +12,7 @@ from .cache import CacheSettings
 from .database import DatabaseSettings
 from .image import ImageSettings
 from .network import NetworkSettings
+from .service import ServiceSettings
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 
@@ -38,6 +39,7 @@ class StackSettings(Section):
     cache: CacheSettings
     backups: BackupSettings = Field(default_factory=BackupSettings)
     app_secrets: AppSecretsSettings = Field(default_factory=AppSecretsSettings)
+    service: ServiceSettings
     image: ImageSettings = Field(default_factory=ImageSettings)
 
     @field_validator("region", "backup_region")

@@ -13,7 +13,7 @@ TASK = "aws:ecs/taskDefinition:TaskDefinition"
 
 
 def containers(graph: dict) -> dict[str, dict]:
-    return {c["name"]: c for c in parsed(one(graph, TASK)["inputs"]["containerDefinitions"])}
+    return {c["name"]: c for c in parsed(one(graph, TASK, "db-dump-task")["inputs"]["containerDefinitions"])}
 
 
 def policy(graph: dict, name: str) -> list[dict]:
@@ -26,7 +26,7 @@ def db_secret(graph: dict) -> str:
 
 def test_task_definition(stack_graph):
     stack = stack_graph["stack"]
-    assert_inputs(one(stack_graph, TASK), {
+    assert_inputs(one(stack_graph, TASK, "db-dump-task"), {
         "family": f"nodeapi-{stack}-db-dump", "cpu": "512", "memory": "1024", "networkMode": "awsvpc",
         "requiresCompatibilities": ["FARGATE"], "volumes": [{"name": "dump"}],
         "executionRoleArn": state_of(stack_graph, "aws:iam/role:Role", "db-dump-execution")["arn"],
@@ -138,7 +138,7 @@ def test_scheduler_role_runs_only_this_task_and_passes_only_its_roles(stack_grap
 def test_schedule_runs_the_task_privately_every_night(stack_graph):
     private = [state_of(stack_graph, "aws:ec2/subnet:Subnet", r["name"])["id"]
                for r in resources(stack_graph, "aws:ec2/subnet:Subnet") if "-private-" in r["name"]]
-    assert_inputs(one(stack_graph, "aws:scheduler/schedule:Schedule"), {
+    assert_inputs(one(stack_graph, "aws:scheduler/schedule:Schedule", "db-dump-schedule"), {
         "scheduleExpression": "cron(0 2 * * ? *)",
         "scheduleExpressionTimezone": "UTC",
         "flexibleTimeWindow": {"mode": "OFF"},

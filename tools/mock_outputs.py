@@ -71,6 +71,18 @@ def _target_group(name: str, inputs: State, region: str, account: str) -> State:
     return {"name": tg, "arnSuffix": suffix, "arn": f"arn:aws:elasticloadbalancing:{region}:{account}:{suffix}"}
 
 
+def _listener(name: str, inputs: State, region: str, account: str) -> State:
+    lb = str(inputs.get("loadBalancerArn", f"loadbalancer/app/{name}/0"))
+    suffix = lb.split(":loadbalancer/")[-1]
+    return {"arn": f"arn:aws:elasticloadbalancing:{region}:{account}:listener/{suffix}/{_digest(name, 16)}"}
+
+
+def _listener_rule(name: str, inputs: State, region: str, account: str) -> State:
+    listener = str(inputs.get("listenerArn", f"listener/app/{name}/0/0"))
+    suffix = listener.split(":listener/")[-1]
+    return {"arn": f"arn:aws:elasticloadbalancing:{region}:{account}:listener-rule/{suffix}/{_digest(name, 16)}"}
+
+
 def _repository(name: str, inputs: State, region: str, account: str) -> State:
     repo = _physical_name("aws:ecr", name, inputs)
     return {"repositoryUrl": f"{account}.dkr.ecr.{region}.amazonaws.com/{repo}", "registryId": account}
@@ -131,6 +143,8 @@ _SPECIFIC: dict[str, Callable[[str, State, str, str], State]] = {
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:lb/targetGroup:TargetGroup": _target_group,
+    "aws:lb/listener:Listener": _listener,
+    "aws:lb/listenerRule:ListenerRule": _listener_rule,
     "aws:ecr/repository:Repository": _repository,
     "docker:index/image:Image": _docker_image,
     "aws:s3/bucket:Bucket": _bucket,

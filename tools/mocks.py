@@ -50,12 +50,24 @@ def plain(value: Any) -> Any:
     return value
 
 
+# Data sources that read back a resource of this very program (e.g. the live weights of a listener rule).
+READS_DECLARED_STATE = frozenset({"aws:lb/getListenerRule:getListenerRule"})
+
+
+def declared_listener_rule(state: dict) -> dict:
+    """A listener rule's state in the getListenerRule shape (blocks become lists: `forward` -> `forwards`)."""
+    actions = [{**{k: v for k, v in a.items() if k != "forward"},
+                **({"forwards": [a["forward"]]} if "forward" in a else {})} for a in state.get("actions", [])]
+    return {**state, "actions": actions}
+
+
 class AwsMocks(pulumi_mocks.Mocks):
     """Answers resource registrations and invokes with realistic, deterministic AWS values."""
 
     def __init__(self) -> None:
         self.provider_regions: dict[str, str] = {}
         self.calls: list[tuple[str, dict]] = []
+        self.states_by_arn: dict[str, dict] = {}
 
     def region_of(self, provider_ref: str | None, inputs: dict | None = None) -> str:
         """The region a resource lives in: its own `region` input, else its provider's."""
@@ -69,11 +81,19 @@ class AwsMocks(pulumi_mocks.Mocks):
             return f"{args.name}-provider-id", dict(args.inputs)
         region = self.region_of(args.provider, args.inputs)
         resource_id, state = outputs_for(args.typ, args.name, dict(args.inputs), region, ACCOUNT_ID)
+        if isinstance(state.get("arn"), str):
+            self.states_by_arn[state["arn"]] = state
         return resource_id, state
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
         self.calls.append((args.token, dict(args.args)))
         region = self.region_of(args.provider, args.args)
+        if args.token in READS_DECLARED_STATE:
+            # A lookup of a resource this program declares: AWS holds what was declared (no drift offline).
+            arn = args.args.get("arn")
+            if arn not in self.states_by_arn:
+                raise NotImplementedError(f"mock {args.token}: no declared resource has arn {arn}")
+            return declared_listener_rule(self.states_by_arn[arn])
         return invoke_result(args.token, dict(args.args), region, ACCOUNT_ID)
 
 

@@ -30,11 +30,11 @@ def test_staging_judged_by_prod_rules_shows_its_deliberate_relaxations(graphs):
     assert sorted({rule for rule, _, _ in found}) == ["rds-backup-retention", "rds-deletion-safety", "stateful-protected"]
 
 
-def _set(graph: dict, resource_type: str, change) -> dict:
-    """A copy of the graph with `change(inputs)` applied to every resource of one type."""
+def _set(graph: dict, resource_type: str, name: str, change) -> dict:
+    """A copy of the graph with `change(inputs)` applied to one resource."""
     graph = copy.deepcopy(graph)
     for resource in graph["resources"]:
-        if resource["type"] == resource_type:
+        if resource["type"] == resource_type and resource["name"] == name:
             change(resource["inputs"])
     return graph
 
@@ -46,16 +46,19 @@ def _writable_root(inputs: dict) -> None:
 
 
 BREAKS = {
-    "public database": ("aws:rds/instance:Instance", lambda i: i.update(publiclyAccessible=True), ["rds-not-public"]),
-    "plaintext cache": ("aws:elasticache/replicationGroup:ReplicationGroup",
+    "public database": ("aws:rds/instance:Instance", "database", lambda i: i.update(publiclyAccessible=True), ["rds-not-public"]),
+    "plaintext cache": ("aws:elasticache/replicationGroup:ReplicationGroup", "cache",
                         lambda i: i.update(transitEncryptionEnabled=False), ["elasticache-encryption"]),
-    "writable dump container": ("aws:ecs/taskDefinition:TaskDefinition", _writable_root, ["ecs-read-only-root"]),
+    "writable dump container": ("aws:ecs/taskDefinition:TaskDefinition", "db-dump-task", _writable_root,
+                                ["ecs-read-only-root"]),
+    "writable web container": ("aws:ecs/taskDefinition:TaskDefinition", "web-task", _writable_root,
+                               ["ecs-read-only-root"]),
     "bucket without public access block": (
-        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", lambda i: i.update(bucket="elsewhere"),
-        ["s3-bucket-settings", "s3-bucket-settings"]),
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "access-logs-public-access-block",
+        lambda i: i.update(bucket="elsewhere"), ["s3-bucket-settings"]),
 }
 
 
-@pytest.mark.parametrize("resource_type, change, rules", BREAKS.values(), ids=BREAKS.keys())
-def test_a_broken_prod_resource_is_caught(graphs, resource_type, change, rules):
-    assert [rule for rule, _, _ in violations(_set(graphs["prod"], resource_type, change), "prod")] == rules
+@pytest.mark.parametrize("resource_type, name, change, rules", BREAKS.values(), ids=BREAKS.keys())
+def test_a_broken_prod_resource_is_caught(graphs, resource_type, name, change, rules):
+    assert [rule for rule, _, _ in violations(_set(graphs["prod"], resource_type, name, change), "prod")] == rules

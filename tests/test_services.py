@@ -1,0 +1,232 @@
+"""The web service (ECS blue/green), workers and scheduled jobs: tasks, roles, deployment safety, scaling."""
+
+import pytest
+
+from components.alarm_names import deployment_alarm_names
+from components.app_task import health_check_command
+from tests.data_helpers import app_sg_id, key_arn, state_of
+from tests.helpers import ABSENT, assert_inputs, one, parsed, resources
+
+SERVICE = "aws:ecs/service:Service"
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
+ROLE = "aws:iam/role:Role"
+POLICY = "aws:iam/rolePolicy:RolePolicy"
+TG = "aws:lb/targetGroup:TargetGroup"
+RULE = "aws:lb/listenerRule:ListenerRule"
+SCALING_POLICY = "aws:appautoscaling/policy:Policy"
+SCALING_TARGET = "aws:appautoscaling/target:Target"
+APP_SECRETS = ["DB_PASSWORD", "JWT_REFRESH_SECRET", "JWT_SECRET", "REDIS_AUTH_TOKEN"]
+
+
+def arn(graph: dict, type_: str, name: str) -> str:
+    return state_of(graph, type_, name)["arn"]
+
+
+def private_subnets(graph: dict) -> list[str]:
+    return [state_of(graph, "aws:ec2/subnet:Subnet", r["name"])["id"]
+            for r in resources(graph, "aws:ec2/subnet:Subnet") if "private" in r["name"]]
+
+
+def container(graph: dict, task: str) -> dict:
+    containers = parsed(one(graph, TASK, task)["inputs"]["containerDefinitions"])
+    assert len(containers) == 1
+    return containers[0]
+
+
+def statements(graph: dict, name: str) -> list[dict]:
+    return parsed(one(graph, POLICY, name)["inputs"]["policy"])["Statement"]
+
+
+def test_web_service_deploys_blue_green_with_every_safety_net(stack_graph):
+    stack = stack_graph["stack"]
+    service = one(stack_graph, SERVICE, "web")
+    assert_inputs(service, {
+        "name": "web", "cluster": f"arn:aws:ecs:us-east-1:123456789012:cluster/nodeapi-{stack}",
+        "taskDefinition": arn(stack_graph, TASK, "web-task"),
+        "desiredCount": 2 if stack == "prod" else 1,
+        "capacityProviderStrategies": [{"capacityProvider": "FARGATE" if stack == "prod" else "FARGATE_SPOT",
+                                        "weight": 1, "base": 0}],
+        "networkConfiguration": {"subnets": private_subnets(stack_graph), "securityGroups": [app_sg_id(stack_graph)],
+                                 "assignPublicIp": False},
+        "deploymentController": {"type": "ECS"},
+        "deploymentConfiguration": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": "15" if stack == "prod" else "5"},
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        "alarms": {"alarmNames": deployment_alarm_names(f"nodeapi-{stack}"), "enable": True, "rollback": True},
+        "healthCheckGracePeriodSeconds": 30,
+        "enableExecuteCommand": False,
+        "loadBalancers": [{
+            "targetGroupArn": arn(stack_graph, TG, "load-balancer-blue"), "containerName": "web",
+            "containerPort": 3000,
+            "advancedConfiguration": {
+                "alternateTargetGroupArn": arn(stack_graph, TG, "load-balancer-green"),
+                "productionListenerRule": arn(stack_graph, RULE, "load-balancer-production"),
+                "testListenerRule": arn(stack_graph, RULE, "load-balancer-test-rule"),
+                "roleArn": arn(stack_graph, ROLE, "web-infrastructure"),
+            },
+        }],
+    })
+    assert len(private_subnets(stack_graph)) == (3 if stack == "prod" else 2)
+
+
+def test_ecs_owned_state_is_ignored(stack_graph):
+    """After ECS shifts traffic, `pulumi up` must not send the creation-time target groups or count back."""
+    assert one(stack_graph, SERVICE, "web")["options"]["ignoreChanges"] == ["desiredCount", "loadBalancers"]
+    assert one(stack_graph, SERVICE, "worker-queue")["options"]["ignoreChanges"] == ["desiredCount"]
+
+
+def test_infrastructure_role_is_for_ecs_load_balancing_only(stack_graph):
+    trust = parsed(one(stack_graph, ROLE, "web-infrastructure")["inputs"]["assumeRolePolicy"])
+    assert trust["Statement"] == [{"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"},
+                                   "Action": "sts:AssumeRole",
+                                   "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}]
+    assert_inputs(one(stack_graph, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "web-infrastructure"), {
+        "policyArn": "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"})
+
+
+def test_web_container_is_hardened(stack_graph):
+    web = container(stack_graph, "web-task")
+    assert (web["name"], web["essential"], web["user"], web["readonlyRootFilesystem"]) == ("web", True, "1001:1001", True)
+    assert "privileged" not in web
+    assert web["linuxParameters"] == {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}}
+    assert web["mountPoints"] == [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
+    assert web["portMappings"] == [{"name": "http", "containerPort": 3000, "hostPort": 3000, "protocol": "tcp",
+                                    "appProtocol": "http"}]
+    assert web["healthCheck"] == {"command": health_check_command(3000, "/health"), "interval": 10, "timeout": 5,
+                                  "retries": 3, "startPeriod": 30}
+    assert web["stopTimeout"] == 30
+    assert_inputs(one(stack_graph, TASK, "web-task"), {
+        "family": f"nodeapi-{stack_graph['stack']}-web", "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"], "volumes": [{"name": "tmp"}],
+        "executionRoleArn": arn(stack_graph, ROLE, "web-task-execution"),
+        "taskRoleArn": arn(stack_graph, ROLE, "web-task-role")})
+
+
+def test_health_check_needs_only_node():
+    assert health_check_command(3000, "/health") == [
+        "CMD", "node", "-e",
+        "fetch('http://127.0.0.1:3000/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+
+
+def test_secrets_arrive_by_arn_and_never_in_the_environment(stack_graph):
+    web = container(stack_graph, "web-task")
+    secrets = {s["name"]: s["valueFrom"] for s in web["secrets"]}
+    assert sorted(secrets) == APP_SECRETS
+    db_secret = state_of(stack_graph, "aws:rds/instance:Instance", "database")["masterUserSecrets"][0]["secretArn"]
+    assert secrets["DB_PASSWORD"] == f"{db_secret}:password::"
+    assert all(value.startswith("arn:aws:secretsmanager:us-east-1:123456789012:secret:") for value in secrets.values())
+    environment = {e["name"]: e["value"] for e in web["environment"]}
+    assert sorted(environment) == ["DB_HOST", "DB_IAM_AUTH", "DB_NAME", "DB_PORT", "DB_SSL", "DB_USER", "LOG_LEVEL",
+                                   "NODE_ENV", "PORT", "REDIS_HOST", "REDIS_PORT", "REDIS_TLS"]
+    assert (environment["NODE_ENV"], environment["PORT"], environment["DB_SSL"]) == ("production", "3000", "true")
+    assert not set(environment) & set(secrets)
+
+
+def test_execution_role_reads_only_this_stacks_secrets(stack_graph):
+    found = statements(stack_graph, "web-task-execution")
+    web = container(stack_graph, "web-task")
+    secret_arns = sorted({s["valueFrom"].removesuffix(":password::") for s in web["secrets"]})
+    log_group = f"arn:aws:logs:us-east-1:123456789012:log-group:/nodeapi/nodeapi-{stack_graph['stack']}-web"
+    assert found[0] == {"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": ["*"]}
+    assert found[1]["Action"] == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    assert found[2] == {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": [f"{log_group}:log-stream:*"]}
+    assert found[3]["Action"] == ["secretsmanager:GetSecretValue"] and sorted(found[3]["Resource"]) == secret_arns
+    assert found[4] == {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [key_arn(stack_graph)],
+                        "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}}
+    assert len(found) == 5
+    assert not resources(stack_graph, POLICY) or all(
+        r["name"] != "web-task-role" for r in resources(stack_graph, POLICY))  # the app itself gets no AWS rights
+
+
+@pytest.mark.parametrize("task, days", [("web-task", {"prod": 90, "staging": 14}),
+                                        ("worker-queue-task", {"prod": 90, "staging": 14}),
+                                        ("job-analytics-task", {"prod": 90, "staging": 14})])
+def test_every_app_log_group_expires_and_is_encrypted(stack_graph, task, days):
+    stack = stack_graph["stack"]
+    family = {"web-task": "web", "worker-queue-task": "worker-queue", "job-analytics-task": "job-analytics"}[task]
+    assert_inputs(one(stack_graph, "aws:cloudwatch/logGroup:LogGroup", f"{task}-logs"), {
+        "name": f"/nodeapi/nodeapi-{stack}-{family}", "retentionInDays": days[stack], "kmsKeyId": key_arn(stack_graph)})
+    logs = container(stack_graph, task)["logConfiguration"]
+    assert logs == {"logDriver": "awslogs", "options": {
+        "awslogs-group": f"/nodeapi/nodeapi-{stack}-{family}", "awslogs-region": "us-east-1",
+        "awslogs-stream-prefix": container(stack_graph, task)["name"], "mode": "non-blocking",
+        "max-buffer-size": "25m"}}
+
+
+def test_web_scales_on_cpu_memory_and_requests_per_task(stack_graph):
+    stack = stack_graph["stack"]
+    assert_inputs(one(stack_graph, SCALING_TARGET, "web-scaling"), {
+        "serviceNamespace": "ecs", "scalableDimension": "ecs:service:DesiredCount",
+        "resourceId": f"service/nodeapi-{stack}/web", "minCapacity": 2 if stack == "prod" else 1,
+        "maxCapacity": 6 if stack == "prod" else 2})
+    for signal, metric, value in (("cpu", "ECSServiceAverageCPUUtilization", 60),
+                                  ("memory", "ECSServiceAverageMemoryUtilization", 70)):
+        assert_inputs(one(stack_graph, SCALING_POLICY, f"web-scale-{signal}"), {
+            "name": f"web-{signal}", "policyType": "TargetTrackingScaling",
+            "resourceId": f"service/nodeapi-{stack}/web",
+            "targetTrackingScalingPolicyConfiguration": {
+                "targetValue": value, "scaleInCooldown": 300, "scaleOutCooldown": 60,
+                "predefinedMetricSpecification": {"predefinedMetricType": metric}}})
+    requests = one(stack_graph, SCALING_POLICY, "web-scale-requests")["inputs"]
+    config = requests["targetTrackingScalingPolicyConfiguration"]
+    metrics = config["customizedMetricSpecification"]["metrics"]
+    assert config["targetValue"] == 500
+    assert [m["id"] for m in metrics] == ["r0", "r1", "tasks", "per_task"]
+    suffixes = [state_of(stack_graph, TG, f"load-balancer-{c}")["arnSuffix"] for c in ("blue", "green")]
+    assert [m["metricStat"]["metric"]["dimensions"][1]["value"] for m in metrics[:2]] == suffixes
+    assert metrics[2]["metricStat"]["metric"] == {
+        "namespace": "ECS/ContainerInsights", "metricName": "RunningTaskCount",
+        "dimensions": [{"name": "ClusterName", "value": f"nodeapi-{stack}"}, {"name": "ServiceName", "value": "web"}]}
+    assert metrics[3] == {"id": "per_task", "label": "requests per task", "returnData": True,
+                          "expression": "(FILL(r0, 0) + FILL(r1, 0)) / tasks"}
+
+
+def test_worker_runs_privately_rolling_without_load_balancer(stack_graph):
+    stack = stack_graph["stack"]
+    assert_inputs(one(stack_graph, SERVICE, "worker-queue"), {
+        "name": "worker-queue", "taskDefinition": arn(stack_graph, TASK, "worker-queue-task"),
+        "capacityProviderStrategies": [{"capacityProvider": "FARGATE_SPOT" if stack == "staging" else "FARGATE",
+                                        "weight": 1, "base": 0}],
+        "networkConfiguration": {"subnets": private_subnets(stack_graph), "securityGroups": [app_sg_id(stack_graph)],
+                                 "assignPublicIp": False},
+        "deploymentConfiguration": {"strategy": "ROLLING"},
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        "loadBalancers": ABSENT,
+    })
+    worker = container(stack_graph, "worker-queue-task")
+    assert (worker["name"], worker["command"], worker["user"]) == ("worker", ["node", "worker.js"], "1001:1001")
+    assert "portMappings" not in worker and "healthCheck" not in worker
+    assert [r["name"] for r in resources(stack_graph, SCALING_POLICY) if r["name"].startswith("worker")] == [
+        "worker-queue-scale-cpu"]
+    assert_inputs(one(stack_graph, SCALING_TARGET, "worker-queue-scaling"), {
+        "resourceId": f"service/nodeapi-{stack}/worker-queue", "minCapacity": 1,
+        "maxCapacity": 4 if stack == "prod" else 1})
+
+
+def test_scheduled_job_runs_one_private_task_on_its_cron(stack_graph):
+    stack = stack_graph["stack"]
+    assert_inputs(one(stack_graph, "aws:scheduler/schedule:Schedule", "job-analytics"), {
+        "name": f"nodeapi-{stack}-analytics", "scheduleExpression": "cron(0 3 * * ? *)",
+        "scheduleExpressionTimezone": "UTC", "flexibleTimeWindow": {"mode": "OFF"},
+        "target": {"arn": f"arn:aws:ecs:us-east-1:123456789012:cluster/nodeapi-{stack}",
+                   "roleArn": arn(stack_graph, ROLE, "job-analytics-scheduler"),
+                   "ecsParameters": {"taskDefinitionArn": arn(stack_graph, TASK, "job-analytics-task"),
+                                     "launchType": "FARGATE", "taskCount": 1,
+                                     "networkConfiguration": {"subnets": private_subnets(stack_graph),
+                                                              "securityGroups": [app_sg_id(stack_graph)],
+                                                              "assignPublicIp": False}}}})
+    assert statements(stack_graph, "job-analytics-scheduler") == [
+        {"Effect": "Allow", "Action": ["ecs:RunTask"],
+         "Resource": [f"arn:aws:ecs:us-east-1:123456789012:task-definition/nodeapi-{stack}-job-analytics:*"],
+         "Condition": {"ArnEquals": {"ecs:cluster": f"arn:aws:ecs:us-east-1:123456789012:cluster/nodeapi-{stack}"}}},
+        {"Effect": "Allow", "Action": ["iam:PassRole"],
+         "Resource": [arn(stack_graph, ROLE, "job-analytics-task-execution"),
+                      arn(stack_graph, ROLE, "job-analytics-task-role")],
+         "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}}]
+    job = container(stack_graph, "job-analytics-task")
+    assert (job["name"], job["command"]) == ("job", ["node", "jobs/analytics.js"])
+
+
+def test_service_outputs(stack_graph):
+    assert stack_graph["outputs"]["webServiceName"] == "web"
+    assert stack_graph["outputs"]["clusterName"] == f"nodeapi-{stack_graph['stack']}"
