@@ -9,6 +9,7 @@ from .app_secrets import AppSecretsSettings
 from .backups import BackupSettings
 from .base import Section, rule_error
 from .cache import CacheSettings
+from .cost import CostSettings
 from .database import DatabaseSettings
 from .image import ImageSettings
 from .network import NetworkSettings
@@ -39,6 +40,7 @@ class StackSettings(Section):
     cache: CacheSettings
     backups: BackupSettings = Field(default_factory=BackupSettings)
     app_secrets: AppSecretsSettings = Field(default_factory=AppSecretsSettings)
+    cost: CostSettings = Field(default_factory=CostSettings)
     service: ServiceSettings
     image: ImageSettings = Field(default_factory=ImageSettings)
 
