@@ -13,6 +13,7 @@ from .cost import CostSettings
 from .database import DatabaseSettings
 from .image import ImageSettings
 from .network import NetworkSettings
+from .waf import WafSettings
 from .service import ServiceSettings
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
@@ -43,6 +44,7 @@ class StackSettings(Section):
     cost: CostSettings = Field(default_factory=CostSettings)
     service: ServiceSettings
     image: ImageSettings = Field(default_factory=ImageSettings)
+    waf: WafSettings = Field(default_factory=WafSettings)
 
     @field_validator("region", "backup_region")
     @classmethod
