@@ -27,6 +27,13 @@ class CacheSettings(Section):
         default="noeviction", description="BullMQ needs noeviction (queued jobs must never be evicted)"
     )
 
+    @field_validator("node_type")
+    @classmethod
+    def _known_node_type(cls, value: str) -> str:
+        from .capacity import check_node_type
+
+        return check_node_type(value)
+
     @field_validator("engine_version")
     @classmethod
     def _version(cls, value: str) -> str:

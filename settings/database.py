@@ -37,6 +37,13 @@ class DatabaseSettings(Section):
     slow_query_ms: int = Field(default=500, ge=0, description="log statements slower than this (ms)")
     log_retention_days: int = Field(default=30, description="CloudWatch retention of the exported logs")
 
+    @field_validator("instance_class")
+    @classmethod
+    def _known_class(cls, value: str) -> str:
+        from .capacity import check_instance_class
+
+        return check_instance_class(value)
+
     @field_validator("engine_version")
     @classmethod
     def _postgres_16_or_later(cls, value: str) -> str:

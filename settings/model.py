@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .alarms import AlarmSettings
 from .app_secrets import AppSecretsSettings
 from .backups import BackupSettings
 from .base import Section, rule_error
@@ -45,6 +46,7 @@ class StackSettings(Section):
     service: ServiceSettings
     image: ImageSettings = Field(default_factory=ImageSettings)
     waf: WafSettings = Field(default_factory=WafSettings)
+    alarms: AlarmSettings = Field(default_factory=AlarmSettings)
 
     @field_validator("region", "backup_region")
     @classmethod
