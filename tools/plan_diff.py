@@ -462,9 +462,10 @@ def _component_block(group: str, diffs: list[ResourceDiff], index: dict[str, dic
     return "\n".join(lines + ["", "</details>", ""])
 
 
-def _summary(stack: str, diffs: list[ResourceDiff], unchanged: int) -> str:
+def _summary(stack: str, diffs: list[ResourceDiff], unchanged: int, cost: str = "") -> str:
     counts = _counts(diffs) or "no changes"
-    return f"### Plan for {_code(stack)}\n\n**{counts}** ({unchanged} unchanged)\n"
+    cost_text = f"\n{cost}\n" if cost else ""
+    return f"### Plan for {_code(stack)}\n\n**{counts}** ({unchanged} unchanged)\n{cost_text}"
 
 
 def _flags_block(flags: list[Flag]) -> str:
@@ -478,12 +479,12 @@ def _flags_block(flags: list[Flag]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_diff(base: dict, head: dict, *, limit: int = DEFAULT_LIMIT) -> str:
-    """Markdown for one stack: summary counts, danger flags, then one collapsed block per component."""
+def render_diff(base: dict, head: dict, *, limit: int = DEFAULT_LIMIT, cost: str = "") -> str:
+    """Markdown for one stack: summary counts, the cost line (tools/cost.py), danger flags, then one block per component."""
     diffs, flags = resource_diffs(base, head), danger_flags(base, head)
     old, new = _index(base), _index(head)
     unchanged = sum(r["custom"] for urn, r in new.items() if urn in old) - sum(d.action == "change" for d in diffs)
-    top = _summary(head["stack"], diffs, unchanged) + "\n" + _flags_block(flags)
+    top = _summary(head["stack"], diffs, unchanged, cost) + "\n" + _flags_block(flags)
     flagged_urns = {f.urn for f in flags}
     groups: dict[str, list[ResourceDiff]] = {}
     for diff in diffs:

@@ -2,7 +2,8 @@
 
     python -m tools.preview <stack>                 resource tree grouped by component
     python -m tools.preview <stack> --json          the whole graph as deterministic JSON
-    python -m tools.preview <stack> --diff BASE.json  Markdown diff against a base graph
+    python -m tools.preview <stack> --diff BASE.json  Markdown diff against a base graph, with the cost line
+    python -m tools.preview <stack> --cost          itemised monthly cost estimate (docs/cost.md)
 
 No Pulumi CLI, no credentials: `secure:` config values are shown as `[secret]`.
 """
@@ -181,13 +182,16 @@ def main(argv: list[str] | None = None) -> int:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="print the graph as JSON")
     mode.add_argument("--diff", metavar="BASE.json", help="print a Markdown diff against a base graph")
+    mode.add_argument("--cost", action="store_true", help="print the itemised monthly cost estimate")
     args = parser.parse_args(argv)
     try:
         graph = build_graph(args.stack, root=args.project_dir.resolve())
         if args.json:
             sys.stdout.write(to_json(graph))
         elif args.diff:
-            sys.stdout.write(_diff(args.diff, graph))
+            sys.stdout.write(_diff(args.diff, graph, cost_overrides(args.stack, args.project_dir.resolve())))
+        elif args.cost:
+            sys.stdout.write(_cost(graph, cost_overrides(args.stack, args.project_dir.resolve())))
         else:
             from .tree import render_tree
 
@@ -198,15 +202,34 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _diff(base_path: str, graph: dict[str, Any]) -> str:
-    """Markdown diff of the graph against the graph saved at base_path."""
+def cost_overrides(stack: str, root: Path = ROOT) -> dict[str, float]:
+    """The stack's `cost.assumptions` (already validated by the program's settings model)."""
+    from settings.cost import CostSettings
+
+    project = load_project(root)
+    config, _ = load_stack_config(stack, project, root)
+    raw = json.loads(config.get(f"{project}:settings", "{}"))
+    return CostSettings.model_validate(raw.get("cost") or {}).assumptions.overrides()
+
+
+def _cost(graph: dict[str, Any], overrides: dict[str, float]) -> str:
+    """The itemised estimate, naming the assumptions the stack overrides."""
+    from .cost import estimate_graph, render_estimate
+
+    return render_estimate(estimate_graph(graph, overrides), {k: "this stack" for k in overrides})
+
+
+def _diff(base_path: str, graph: dict[str, Any], overrides: dict[str, float] | None = None) -> str:
+    """Markdown diff of the graph against the graph saved at base_path, with the cost line."""
+    from .cost import cost_line, estimate_graph
     from .plan_diff import render_diff
 
     try:
         base = json.loads(Path(base_path).read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise PreviewError(f"cannot read base graph {base_path}: {exc}", 2) from None
-    return render_diff(base, graph)
+    line = cost_line(estimate_graph(base, overrides), estimate_graph(graph, overrides))
+    return render_diff(base, graph, cost=line)
 
 
 if __name__ == "__main__":
