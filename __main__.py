@@ -244,6 +244,7 @@ from components.app_task import AppTaskArgs, cpu_architecture, health_check_comm
 from components.image import Image, ImageArgs
 from components.load_balancer import HealthCheck, LoadBalancer, LoadBalancerArgs, Maintenance
 from components.scheduled_job import ScheduledJob, ScheduledJobArgs
+from components.waf import Waf, WafArgs
 from components.web_service import Migrations, TrafficArgs, WebService, WebServiceArgs
 from components.worker_service import WorkerService, WorkerServiceArgs
 
@@ -375,6 +376,16 @@ jobs = {
     )
     for job_name, job in service_settings.jobs.items()
 }
+
+waf_settings = settings.waf
+if waf_settings.enabled:
+    waf = Waf(
+        "waf",
+        WafArgs(acl_name=data_name, rate_limits=list(waf_settings.rate_limits),
+                log_retention_days=waf_settings.log_retention_days, load_balancer_arn=load_balancer.arn,
+                kms_key_arn=encryption.key_arn, managed_rule_groups=list(waf_settings.managed_rule_groups)),
+        children,
+    )
 
 pulumi.export("url", f"https://{lb_settings.domain_name}")
 pulumi.export("albArn", load_balancer.arn)

@@ -7,7 +7,7 @@ import pulumi
 import pulumi_aws as aws
 
 # Services that use the key on behalf of principals of this account (grants / ViaService).
-VIA_SERVICES = ("rds", "s3", "secretsmanager", "elasticache", "backup", "logs", "sns")
+VIA_SERVICES = ("rds", "s3", "secretsmanager", "elasticache", "backup", "logs", "sns", "ecr")
 ENCRYPT_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
 
 

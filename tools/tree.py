@@ -27,6 +27,18 @@ KEY_PROPS: dict[str, tuple[str, ...]] = {
     "aws:ecs/taskDefinition:TaskDefinition": ("family", "cpu", "memory"),
     "aws:scheduler/schedule:Schedule": ("name", "scheduleExpression"),
     "aws:secretsmanager/secret:Secret": ("name", "recoveryWindowInDays"),
+    "aws:lb/loadBalancer:LoadBalancer": ("name", "internal", "enableDeletionProtection"),
+    "aws:lb/listener:Listener": ("port", "protocol", "sslPolicy"),
+    "aws:lb/listenerRule:ListenerRule": ("priority",),
+    "aws:lb/targetGroup:TargetGroup": ("name", "port", "deregistrationDelay"),
+    "aws:ecs/service:Service": ("name", "desiredCount"),
+    "aws:appautoscaling/target:Target": ("resourceId", "minCapacity", "maxCapacity"),
+    "aws:appautoscaling/policy:Policy": ("name",),
+    "aws:ecr/repository:Repository": ("name", "imageTagMutability"),
+    "aws:lambda/function:Function": ("name", "runtime", "architectures"),
+    "aws:wafv2/webAcl:WebAcl": ("name", "scope"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("name", "threshold"),
+    "aws:sns/topic:Topic": ("name",),
 }
 SKIP = {"tags", "tagsAll", "__defaults"}
 MAX_GENERIC = 3
@@ -67,8 +79,8 @@ def render_tree(graph: dict) -> str:
     for p in providers:
         lines.append(f"provider {p['name']} ({p['type'].split(':')[-1]})  {key_properties(p)}")
     for urn, members in sorted(groups.items(), key=lambda kv: kv[0] or ""):
-        if urn is None or urn not in by_urn or by_urn[urn]["custom"]:
-            continue
+        if urn is None or urn not in by_urn or by_urn[urn]["custom"] or by_urn[urn]["parent"] in by_urn:
+            continue  # nested components are listed with the outermost one
         component = by_urn[urn]
         custom = [r for r in members if r["custom"] and not r["type"].startswith("pulumi:providers:")]
         lines += ["", f"{component['name']}  [{component['type']}]  {len(custom)} resources"]
