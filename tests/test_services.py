@@ -230,3 +230,23 @@ def test_scheduled_job_runs_one_private_task_on_its_cron(stack_graph):
 def test_service_outputs(stack_graph):
     assert stack_graph["outputs"]["webServiceName"] == "web"
     assert stack_graph["outputs"]["clusterName"] == f"nodeapi-{stack_graph['stack']}"
+
+
+def test_every_app_task_runs_the_pushed_image_by_digest(stack_graph):
+    digest = state_of(stack_graph, "docker:index/image:Image", "image-build")["repoDigest"]
+    stack = stack_graph["stack"]
+    assert digest.startswith(f"123456789012.dkr.ecr.us-east-1.amazonaws.com/nodeapi-{stack}@sha256:")
+    for task in ("web-task", "worker-queue-task", "job-analytics-task"):
+        assert container(stack_graph, task)["image"] == digest
+    assert stack_graph["outputs"]["repositoryUrl"] == f"123456789012.dkr.ecr.us-east-1.amazonaws.com/nodeapi-{stack}"
+    repository = arn(stack_graph, "aws:ecr/repository:Repository", "image")
+    assert statements(stack_graph, "web-task-execution")[1]["Resource"] == [repository]
+
+
+def test_waf_guards_the_stacks_load_balancer(stack_graph):
+    acl = arn(stack_graph, "aws:wafv2/webAcl:WebAcl", "waf")
+    assert_inputs(one(stack_graph, "aws:wafv2/webAclAssociation:WebAclAssociation", "waf-association"), {
+        "resourceArn": arn(stack_graph, "aws:lb/loadBalancer:LoadBalancer", "load-balancer"), "webAclArn": acl})
+    rules = one(stack_graph, "aws:wafv2/webAcl:WebAcl", "waf")["inputs"]["rules"]
+    assert [r["name"] for r in rules] == ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
+                                          "rate-api", "rate-auth"]

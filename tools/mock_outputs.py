@@ -97,7 +97,8 @@ def _docker_image(name: str, inputs: State, region: str, account: str) -> State:
         "imageName": image_name,
         "baseImageName": image_name,
         "repoDigest": f"{repository}@sha256:{hashlib.sha256(image_name.encode()).hexdigest()}",
-        "registryServer": (inputs.get("registry") or {}).get("server", ""),
+        # Recorded graphs hold the secret registry block as "[secret]": read it only when it is a mapping.
+        "registryServer": registry.get("server", "") if isinstance(registry := inputs.get("registry"), dict) else "",
         "context": build.get("context", "."),
         "dockerfile": build.get("dockerfile", "Dockerfile"),
         "platform": build.get("platform", "linux/amd64"),
