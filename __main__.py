@@ -402,6 +402,56 @@ pulumi.export("maintenanceAdminPaths", list(maintenance.admin_paths))
 pulumi.export("maintenanceAllowedCidrs", list(maintenance.allowed_cidrs))
 
 # --- observability ---
+from components.alarm_rows import Watched
+from components.alarms import Alarms, AlarmsArgs
+from components.dashboard import Dashboard, DashboardArgs
+from components.notifications import Notifications, NotificationsArgs, Subscribers
+
+alarm_settings = settings.alarms
+subscribers = {
+    level: Subscribers(emails=list(endpoints.emails), https_endpoints=list(endpoints.https_endpoints))
+    for level, endpoints in (("warning", alarm_settings.notifications.warning),
+                             ("critical", alarm_settings.notifications.critical))
+}
+notifications = Notifications(
+    "notifications",
+    NotificationsArgs(prefix=data_name, kms_key_arn=encryption.key_arn, warning=subscribers["warning"],
+                      critical=subscribers["critical"]),
+    children,
+)
+alarms = Alarms(
+    "alarms",
+    AlarmsArgs(
+        prefix=data_name,  # the web service's deployment alarms are named from the same prefix
+        watched=Watched(
+            load_balancer_arn_suffix=load_balancer.arn_suffix,
+            blue_target_group_arn_suffix=load_balancer.blue_target_group.arn_suffix,
+            green_target_group_arn_suffix=load_balancer.green_target_group.arn_suffix,
+            cluster_name=cluster.cluster_name,
+            services={"web": web.service_name,
+                      **{f"worker-{worker_name}": worker.service_name for worker_name, worker in workers.items()}},
+            db_identifier=data_name,
+            db_instance_class=db_settings.instance_class,
+            db_allocated_storage_gb=db_settings.allocated_storage_gb,
+            cache_group_id=data_name,
+            cache_node_type=cache_settings.node_type,
+            cache_replicas=cache_settings.replicas,
+        ),
+        thresholds=alarm_settings,
+        log_groups={"web": web.log_group_name,
+                    **{f"worker-{worker_name}": worker.log_group_name for worker_name, worker in workers.items()},
+                    **{f"job-{job_name}": job.log_group_name for job_name, job in jobs.items()}},
+        warning_topic_arn=notifications.warning_topic_arn,
+        critical_topic_arn=notifications.critical_topic_arn,
+    ),
+    children,
+)
+dashboard = Dashboard(
+    "dashboard",
+    DashboardArgs(dashboard_name=data_name, region=settings.region, rows=alarms.rows,
+                  error_metrics=alarms.error_metrics),
+    children,
+)
 
 pulumi.export("region", settings.region)
 pulumi.export("backupRegion", settings.backup_region)
