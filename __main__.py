@@ -299,6 +299,11 @@ load_balancer = LoadBalancer(
 )
 
 
+# With RDS Proxy the app authenticates with IAM tokens: its task role may connect as the app user, nothing more.
+db_connect = [{"Effect": "Allow", "Action": ["rds-db:connect"], "Resource": [database.iam_connect_arn]}] \
+    if database.iam_connect_arn else []
+
+
 def app_task(family: str, container: str, task_settings, **extra) -> AppTaskArgs:
     """Task arguments every app container shares: image, plain environment, secrets by ARN, logs."""
     environment = {"NODE_ENV": "production", "LOG_LEVEL": "info", **app_environment}
@@ -309,7 +314,8 @@ def app_task(family: str, container: str, task_settings, **extra) -> AppTaskArgs
         environment=environment, secrets=app_secrets, secret_arns=secret_arns, kms_key_arns=kms_key_arns,
         repository_arn=image.repository_arn, log_retention_days=task_settings.log_retention_days,
         log_kms_key_arn=encryption.key_arn, region=settings.region, account_id=account_id,
-        cpu_architecture=cpu_architecture(image_settings.build.platform if image_settings.build else None), **extra,
+        cpu_architecture=cpu_architecture(image_settings.build.platform if image_settings.build else None),
+        task_role_statements=db_connect, **extra,
     )
 
 

@@ -162,6 +162,10 @@ class Database(pulumi.ComponentResource):
         self.port = PORT
         self.endpoint = self.instance.endpoint
         self.host = self.proxy.endpoint if self.proxy else self.instance.address
+        # The proxy requires IAM auth: app roles need rds-db:connect on this proxy and user (None without proxy).
+        self.iam_connect_arn = self.proxy.arn.apply(
+            lambda arn: f"arn:aws:rds-db:{arn.split(':')[3]}:{args.account_id}:dbuser:{arn.split(':')[-1]}/{args.username}"
+        ) if self.proxy else None
         self.subnet_group_name = self.subnet_group.name
         self.security_group_ids = [self.security_group.id]
         self.db_name = args.db_name

@@ -134,8 +134,6 @@ def test_execution_role_reads_only_this_stacks_secrets(stack_graph):
     assert found[4] == {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [key_arn(stack_graph)],
                         "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}}
     assert len(found) == 5
-    assert not resources(stack_graph, POLICY) or all(
-        r["name"] != "web-task-role" for r in resources(stack_graph, POLICY))  # the app itself gets no AWS rights
 
 
 @pytest.mark.parametrize("task, days", [("web-task", {"prod": 90, "staging": 14}),
@@ -250,3 +248,15 @@ def test_waf_guards_the_stacks_load_balancer(stack_graph):
     rules = one(stack_graph, "aws:wafv2/webAcl:WebAcl", "waf")["inputs"]["rules"]
     assert [r["name"] for r in rules] == ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
                                           "rate-api", "rate-auth"]
+
+
+def test_app_tasks_may_connect_through_the_proxy_with_iam_only_when_it_exists(stack_graph):
+    from tests.data_helpers import prod_variant
+
+    assert not [r for r in resources(stack_graph, POLICY) if r["name"].endswith("-task-role")]
+    variant = prod_variant()
+    proxy = state_of(variant, "aws:rds/proxy:Proxy", "database-proxy")["arn"]
+    connect = f"arn:aws:rds-db:us-east-1:123456789012:dbuser:{proxy.split(':')[-1]}/nodeapi"
+    for task in ("web-task", "worker-queue-task", "job-analytics-task"):
+        assert statements(variant, f"{task}-role") == [
+            {"Effect": "Allow", "Action": ["rds-db:connect"], "Resource": [connect]}]
