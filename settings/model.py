@@ -14,8 +14,8 @@ from .cost import CostSettings
 from .database import DatabaseSettings
 from .image import ImageSettings
 from .network import NetworkSettings
-from .waf import WafSettings
 from .service import ServiceSettings
+from .waf import WafSettings
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 
