@@ -375,3 +375,80 @@ Estimated monthly cost: $34.20 → $67.05 (+$32.85)
 
 </details>
 """
+
+
+# ---------------------------------------------------------------------------------------------- the real stacks
+# Hand-checked at commit f916593 (service, WAF and observability tiers on main), prices of 2026-11-22, the default
+# assumptions and staging's overrides (albLcu 0.2, natProcessedGb 10, wafRequestsMillions 0.5, logsIngestedGb 3,
+# logsStoredGb 5, s3BackupGb 2). 730 h a month; daily jobs run 730/24 = 30.4167 times a month.
+#
+# service          staging                                               prod
+# Networking       NAT 32.85 + EIP 3.65 + ALB IPv4 2 AZ 7.30             3 NAT 98.55 + 3 EIP 10.95 + ALB IPv4 3 AZ 10.95
+#                  + 10 GB × 0.045 = 0.45                 = 44.25        + 30 GB × 0.045 = 1.35                 = 121.80
+# Load balancing   16.425 + 0.2 LCU × 730 × 0.008 = 1.168 = 17.593       16.425 + 1 LCU × 730 × 0.008 = 5.84    = 22.265
+# Fargate          web and worker on Spot, 0.25 vCPU/0.5 GB:             web 2 × 0.5 vCPU/1 GB: 29.5504 + 6.4897;
+#                  2 × (2.21628 + 0.48673); dump 0.5/1 GB 7.6042 h:      worker 0.25/0.5 GB: 7.3876 + 1.62243;
+#                  0.15391 + 0.03380; analytics 0.25/0.5 GB 7.6042 h:    dump 0.18771; analytics 0.09385
+#                  0.07695 + 0.01690                      = 5.68758                                             = 45.33169
+# RDS              t4g.micro 11.68 + 20 GB gp3 2.30 + backups            t4g.medium ×2 94.90 + 2 × 50 GB 11.50 + backups
+#                  20 × 0.02 × 7 = 2.8 GB × 0.095 = 0.266 = 14.246       50 × 0.02 × 30 = 30 GB 2.85 + PI 0 + us-west-2
+#                                                                        copy 80 GB 7.60 + 30.4167 GB × 0.02 0.60833
+#                                                                                                               = 117.45833
+# ElastiCache      valkey t4g.micro 730 × 0.0128          = 9.344        valkey t4g.small 2 × 730 × 0.0256      = 37.376
+# WAF              5 + 4 rules + 0.5 M × 0.60             = 9.30         5 + 4 rules + 5 M × 0.60               = 12.00
+# CloudWatch       Container Insights 25 × 0.30 7.50 + dashboard 3 +     7.50 + 3 + 52 alarm metrics 5.20 + logs 15 GB
+#                  42 alarm metrics 4.20 + logs 3 GB 1.50 + 5 GB 0.15    7.50 + 30 GB 0.90
+#                                                         = 16.35                                               = 24.10
+# Secrets Manager  3 secrets + the RDS master secret      = 1.60         the same                               = 1.60
+# KMS              2 keys (us-east-1, us-west-2)          = 2.00         the same                               = 2.00
+# S3               backups 2 GB + access logs 2 GB        = 0.092        backups 20 GB 0.46 + replica IA 0.25 +
+#                                                                        replication 0.40 + access logs 0.046   = 1.156
+# AWS Backup       2 vaults × 20 × 1.14 GB × 0.095 4.332                 2 vaults × 50 × 1.6 GB × 0.095 15.20
+#                  + copy 12.1667 GB × 0.02 0.24333       = 4.57533      + copy 30.4167 GB × 0.02 0.60833        = 15.80833
+# ECR              2 GB × 0.10                            = 0.20         the same                               = 0.20
+# Total                                                   = 125.23788                                           = 401.09535
+REAL_STACKS = {
+    "staging": (125.24, {"Networking": 44.25, "Load balancing": 17.593, "Compute (Fargate)": 5.68758,
+                         "Database (RDS)": 14.246, "Cache (ElastiCache)": 9.344, "WAF": 9.30, "CloudWatch": 16.35,
+                         "Secrets Manager": 1.60, "KMS": 2.00, "S3": 0.092, "AWS Backup": 4.57533, "ECR": 0.20}),
+    "prod": (401.10, {"Networking": 121.80, "Load balancing": 22.265, "Compute (Fargate)": 45.33169,
+                      "Database (RDS)": 117.45833, "Cache (ElastiCache)": 37.376, "WAF": 12.00, "CloudWatch": 24.10,
+                      "Secrets Manager": 1.60, "KMS": 2.00, "S3": 1.156, "AWS Backup": 15.80833, "ECR": 0.20}),
+}
+
+
+@pytest.mark.parametrize("stack", REAL_STACKS)
+def test_real_stack_totals_match_the_hand_computation(stack, request):
+    from tools.preview import cost_overrides
+    from tools.cost import estimate_graph
+
+    est = estimate_graph(request.getfixturevalue(stack), cost_overrides(stack))
+    expected_total, expected_services = REAL_STACKS[stack]
+    assert (est.unknown, est.missing) == ({}, ())
+    subtotals = {service: sum(i.monthly for i in items) for service, items in est.by_service().items()}
+    assert subtotals == pytest.approx(expected_services, abs=0.0005)
+    assert est.total == expected_total
+
+
+
+def test_preview_cost_prints_the_estimate_with_the_stack_overrides(monkeypatch, capsys, staging):
+    import tools.preview
+
+    monkeypatch.setattr(tools.preview, "build_graph", lambda stack, root=None, settings=None: staging)
+    assert tools.preview.main(["staging", "--cost"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Monthly cost estimate for staging (us-east-1): USD, 730 h a month, list on-demand prices\n")
+    assert [line.split()[-1] for line in out.splitlines() if line.startswith("Total")] == ["$125.24"]
+    assert "  albLcu                    0.2  (this stack)\n" in out and "  ecrStorageGb              2\n" in out
+
+
+def test_preview_diff_has_the_cost_line(monkeypatch, capsys, tmp_path, prod):
+    import tools.preview
+
+    nat_c = ("aws:ec2/natGateway:NatGateway", "network-nat-c")
+    base = {**prod, "resources": [r for r in prod["resources"] if (r["type"], r["name"]) != nat_c]}
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    monkeypatch.setattr(tools.preview, "build_graph", lambda stack, root=None, settings=None: prod)
+    assert tools.preview.main(["prod", "--diff", str(tmp_path / "base.json")]) == 0
+    # one NAT gateway more: 730 h × $0.045
+    assert "\nEstimated monthly cost: $368.25 → $401.10 (+$32.85)\n" in capsys.readouterr().out
