@@ -27,13 +27,14 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         # On-demand Fargate by default; services that tolerate interruption choose FARGATE_SPOT themselves.
-        aws.ecs.ClusterCapacityProviders(
+        capacity = aws.ecs.ClusterCapacityProviders(
             f"{name}-capacity",
             cluster_name=self.cluster.name,
             capacity_providers=["FARGATE", "FARGATE_SPOT"],
             default_capacity_provider_strategies=[{"capacity_provider": "FARGATE", "weight": 1, "base": 0}],
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.arn = self.cluster.arn
-        self.cluster_name = self.cluster.name
+        # Services name a capacity provider: they must wait for the association, so the outputs carry it.
+        self.arn = pulumi.Output.all(self.cluster.arn, capacity.id).apply(lambda values: values[0])
+        self.cluster_name = pulumi.Output.all(self.cluster.name, capacity.id).apply(lambda values: values[0])
         self.register_outputs({"arn": self.arn, "cluster_name": self.cluster_name})

@@ -149,7 +149,7 @@ class WebService(pulumi.ComponentResource):
                     "role_arn": self.infrastructure_role.arn,
                 },
             }],
-            availability_zone_rebalancing="ENABLED",
+            # availability_zone_rebalancing left to ECS: it turns it on at creation where the deployment type allows.
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
             enable_execute_command=False,
