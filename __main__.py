@@ -458,6 +458,9 @@ dashboard = Dashboard(
                   error_metrics=alarms.error_metrics),
     children,
 )
+pulumi.export("warningTopicArn", notifications.warning_topic_arn)
+pulumi.export("criticalTopicArn", notifications.critical_topic_arn)
+pulumi.export("dashboardName", dashboard.dashboard_name)
 
 pulumi.export("region", settings.region)
 pulumi.export("backupRegion", settings.backup_region)

@@ -260,3 +260,11 @@ def test_app_tasks_may_connect_through_the_proxy_with_iam_only_when_it_exists(st
     for task in ("web-task", "worker-queue-task", "job-analytics-task"):
         assert statements(variant, f"{task}-role") == [
             {"Effect": "Allow", "Action": ["rds-db:connect"], "Resource": [connect]}]
+
+
+def test_operator_outputs_of_the_service_and_observability_tiers(stack_graph):
+    stack, outputs = stack_graph["stack"], stack_graph["outputs"]
+    assert outputs["albDnsName"] == state_of(stack_graph, "aws:lb/loadBalancer:LoadBalancer", "load-balancer")["dnsName"]
+    assert outputs["warningTopicArn"] == f"arn:aws:sns:us-east-1:123456789012:nodeapi-{stack}-warning"
+    assert outputs["criticalTopicArn"] == f"arn:aws:sns:us-east-1:123456789012:nodeapi-{stack}-critical"
+    assert outputs["dashboardName"] == f"nodeapi-{stack}"
