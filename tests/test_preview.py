@@ -1,6 +1,7 @@
 """The offline preview: JSON shape, parents, determinism, secrets masked, tree view, errors."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -87,3 +88,8 @@ def test_tree_groups_resources_by_component(capsys):
     assert "\nnetwork  [nodeapi:network:Network]  " in text
     assert "  aws:ec2/subnet:Subnet" in text and "cidrBlock=10.30.0.0/20  availabilityZone=us-east-1a" in text
     assert "\noutputs:\n" in text
+
+
+def test_outputs_contract_doc_lists_exactly_the_stack_outputs(stack_graph):
+    rows = re.findall(r"^\| `(\w+)` \| ", (ROOT / "docs" / "outputs.md").read_text(), flags=re.MULTILINE)
+    assert sorted(rows) == sorted(stack_graph["outputs"])
