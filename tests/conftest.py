@@ -1,11 +1,13 @@
 """Shared fixtures: the mocked graphs of the real stacks, built once per session."""
 
 import copy
+import subprocess
+import sys
 
 import pytest
 
 from tests.helpers import stack_settings
-from tools.preview import build_graph
+from tools.preview import ROOT, build_graph
 
 _CACHE: dict[str, dict] = {}
 
@@ -39,3 +41,32 @@ def prod() -> dict:
 def stack_graph(request) -> dict:
     """Each real stack in turn."""
     return graph_of(request.param)
+
+
+# The preview CLI pays Pulumi's imports (~5-8 s) in its own process. When the test that needs it is selected,
+# start it at collection so it runs on the other core while the suite goes on; the test collects its output.
+CLI_TEST = "test_cli_json_is_byte_identical_across_runs"
+_CLI: dict[str, subprocess.Popen] = {}
+
+
+def pytest_collection_modifyitems(session, config, items):
+    if any(item.name == CLI_TEST for item in items):
+        _CLI["prod"] = subprocess.Popen([sys.executable, "-m", "tools.preview", "prod", "--json"], cwd=ROOT,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for process in _CLI.values():
+        if process.poll() is None:
+            process.kill()
+
+
+@pytest.fixture
+def prod_cli_json() -> str:
+    """stdout of `python -m tools.preview prod --json`, run in its own process."""
+    process = _CLI.pop("prod", None) or subprocess.Popen(
+        [sys.executable, "-m", "tools.preview", "prod", "--json"], cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr.decode()
+    return stdout.decode()

@@ -1,6 +1,7 @@
 """The ALB edge: security group, listeners, TLS and headers, blue/green target groups, ECS-owned rules,
 access logs and the maintenance rules, for both stacks."""
 
+import functools
 import json
 
 import pytest
@@ -66,10 +67,20 @@ def test_security_group_faces_the_internet_only_on_80_and_443(stack_graph):
     assert sorted(world) == ["load-balancer-in-443", "load-balancer-in-80"]
 
 
+@functools.lru_cache(maxsize=None)
+def prod_opened_up() -> dict:
+    """Prod with maintenance mode on and CIDRs allowed onto the test port (one graph for both tests)."""
+    settings = stack_settings("prod")["service"]
+    return graph_with("prod", service={
+        **settings,
+        "loadBalancer": {**settings["loadBalancer"], "testAllowedCidrs": ["203.0.113.0/24", "2001:db8::/32"]},
+        "maintenance": {"enabled": True, "adminPaths": ["/admin/*", "/api/admin/*"],
+                        "allowedCidrs": ["203.0.113.7/32"], "message": "Upgrading, back soon."},
+    })
+
+
 def test_allow_listed_cidrs_reach_the_test_port_only():
-    settings = stack_settings("staging")["service"]
-    graph = graph_with("staging", service={**settings, "loadBalancer": {
-        **settings["loadBalancer"], "testAllowedCidrs": ["203.0.113.0/24", "2001:db8::/32"]}})
+    graph = prod_opened_up()
     assert_inputs(one(graph, INGRESS, "load-balancer-test-in-1"), {"cidrIpv4": "203.0.113.0/24", "fromPort": 8443})
     assert_inputs(one(graph, INGRESS, "load-balancer-test-in-2"), {"cidrIpv6": "2001:db8::/32", "toPort": 8443,
                                                                     "cidrIpv4": ABSENT})
@@ -135,10 +146,7 @@ def test_no_maintenance_rules_unless_enabled(stack_graph):
 
 
 def test_maintenance_mode_bypasses_admins_then_answers_503():
-    settings = stack_settings("prod")["service"]
-    graph = graph_with("prod", service={**settings, "maintenance": {
-        "enabled": True, "adminPaths": ["/admin/*", "/api/admin/*"], "allowedCidrs": ["203.0.113.7/32"],
-        "message": "Upgrading, back soon."}})
+    graph = prod_opened_up()
     rules = {r["name"]: r for r in resources(graph, RULE)}
     https = arn(graph, LISTENER, "load-balancer-https")
     live = forward(graph, 100, 0)  # the production rule's weights as AWS holds them (as declared, offline)
