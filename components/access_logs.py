@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .iam import policy_document
+from .iam import deny_insecure_transport, policy_document
 
 LOG_PREFIX = "alb"
 # Regions opened before August 2022 deliver ALB logs from a regional Elastic Load Balancing account;
@@ -38,14 +38,7 @@ def access_logs_policy(bucket_arn: pulumi.Input[str], region: str, account_id: s
             "Action": "s3:PutObject",
             "Resource": pulumi.Output.concat(bucket_arn, f"/{LOG_PREFIX}/AWSLogs/{account_id}/*"),
         },
-        {
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        },
+        deny_insecure_transport(bucket_arn),
     ])
 
 

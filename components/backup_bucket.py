@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .iam import assume_role_policy, policy_document
+from .iam import assume_role_policy, deny_insecure_transport, policy_document
 
 
 # Replicating objects under object lock also copies their retention and legal hold.
@@ -19,18 +19,7 @@ def bucket_name(stack: str, account_id: str, region: str) -> str:
 
 def tls_only_policy(bucket_arn: pulumi.Input[str]) -> pulumi.Output[str]:
     """Deny every request that does not use TLS."""
-    return policy_document(
-        [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
-        ]
-    )
+    return policy_document([deny_insecure_transport(bucket_arn)])
 
 
 @dataclass(frozen=True, kw_only=True)

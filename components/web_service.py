@@ -9,6 +9,7 @@ from .app_task import AppTask, AppTaskArgs
 from .autoscaling import RequestsMetric, scale_service
 from .iam import assume_role_policy
 from .migration_hook import MigrationHook, MigrationHookArgs
+from .service_inputs import service_inputs
 
 # AWS-managed: exactly the ELB calls ECS makes to shift traffic (modify rules, describe target health).
 LOAD_BALANCER_POLICY = "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
@@ -63,11 +64,6 @@ class WebServiceArgs:
     migrations: Migrations | None = None
 
 
-def capacity_strategy(spot: bool) -> list[dict]:
-    """All tasks on Fargate Spot or all on on-demand Fargate."""
-    return [{"capacity_provider": "FARGATE_SPOT" if spot else "FARGATE", "weight": 1, "base": 0}]
-
-
 class WebService(pulumi.ComponentResource):
     """Task definition, ECS infrastructure role, blue/green service, autoscaling."""
 
@@ -119,24 +115,13 @@ class WebService(pulumi.ComponentResource):
         traffic = args.traffic
         return aws.ecs.Service(
             name,
-            name=args.service_name,
-            cluster=args.cluster_arn,
-            task_definition=self.task.arn,
-            desired_count=args.desired_count,
-            capacity_provider_strategies=capacity_strategy(args.spot),
-            platform_version="LATEST",
-            network_configuration={"subnets": args.subnet_ids, "security_groups": args.security_group_ids,
-                                   "assign_public_ip": False},
-            deployment_controller={"type": "ECS"},
+            **service_inputs(args, self.task.arn),
             deployment_configuration={
                 "strategy": "BLUE_GREEN",
                 "bake_time_in_minutes": str(args.bake_time_minutes),
                 **({"lifecycle_hooks": [self.migration_hook.lifecycle_hook()]} if self.migration_hook else {}),
             },
-            deployment_circuit_breaker={"enable": True, "rollback": True},
             alarms={"alarm_names": args.alarm_names, "enable": True, "rollback": True},
-            deployment_minimum_healthy_percent=100,
-            deployment_maximum_percent=200,
             health_check_grace_period_seconds=args.health_check_grace_seconds,
             load_balancers=[{
                 "target_group_arn": traffic.blue_target_group_arn,
@@ -150,10 +135,5 @@ class WebService(pulumi.ComponentResource):
                 },
             }],
             # availability_zone_rebalancing left to ECS: it turns it on at creation where the deployment type allows.
-            enable_ecs_managed_tags=True,
-            propagate_tags="SERVICE",
-            enable_execute_command=False,
-            wait_for_steady_state=False,
-            tags={"Name": args.service_name},
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on, ignore_changes=ECS_OWNED),
         )

@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from .app_task import AppTask, AppTaskArgs
 from .autoscaling import scale_service
-from .web_service import capacity_strategy
+from .service_inputs import service_inputs
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,25 +35,9 @@ class WorkerService(pulumi.ComponentResource):
         self.task = AppTask(f"{name}-task", args.task, pulumi.ResourceOptions(parent=self))
         self.service = aws.ecs.Service(
             name,
-            name=args.service_name,
-            cluster=args.cluster_arn,
-            task_definition=self.task.arn,
-            desired_count=args.desired_count,
-            capacity_provider_strategies=capacity_strategy(args.spot),
-            platform_version="LATEST",
-            network_configuration={"subnets": args.subnet_ids, "security_groups": args.security_group_ids,
-                                   "assign_public_ip": False},
-            deployment_controller={"type": "ECS"},
+            **service_inputs(args, self.task.arn),
             deployment_configuration={"strategy": "ROLLING"},
-            deployment_circuit_breaker={"enable": True, "rollback": True},
-            deployment_minimum_healthy_percent=100,
-            deployment_maximum_percent=200,
             availability_zone_rebalancing="ENABLED",
-            enable_ecs_managed_tags=True,
-            propagate_tags="SERVICE",
-            enable_execute_command=False,
-            wait_for_steady_state=False,
-            tags={"Name": args.service_name},
             # Autoscaling owns the count after creation.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
         )

@@ -92,3 +92,18 @@ def mock_state(graph: dict, type_: str, name: str) -> dict:
 
     resource = one(graph, type_, name)
     return outputs_for(type_, name, resource["inputs"], resource["inputs"].get("region", "us-east-1"), "123456789012")[1]
+
+
+def settings_error(stack: str, change) -> str:
+    """The SettingsError message for a real stack's settings after `change(raw)` (fails if none is raised)."""
+    import copy
+
+    import pytest
+
+    from settings import SettingsError, parse_settings
+
+    raw = copy.deepcopy(stack_settings(stack))
+    change(raw)
+    with pytest.raises(SettingsError) as caught:
+        parse_settings(raw, "nodeapi:settings (Pulumi.prod.yaml)")
+    return str(caught.value)

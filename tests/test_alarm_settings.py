@@ -4,19 +4,15 @@ import copy
 
 import pytest
 
-from settings import SettingsError, parse_settings
+from settings import parse_settings
 from settings.alarms import AlarmSettings, Endpoints, Notifications, PercentLevels, SecondsLevels
-from tests.helpers import stack_settings
+from tests.helpers import settings_error, stack_settings
 
 SOURCE = "nodeapi:settings (Pulumi.prod.yaml)"
 
 
 def message_for(stack: str, change) -> str:
-    raw = copy.deepcopy(stack_settings(stack))
-    change(raw)
-    with pytest.raises(SettingsError) as caught:
-        parse_settings(raw, SOURCE)
-    return str(caught.value)
+    return settings_error(stack, change)
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])

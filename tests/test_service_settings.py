@@ -1,22 +1,13 @@
 """Service-tier settings: Fargate sizes, health-check timing, production rules, exact messages."""
 
-import copy
-
 import pytest
 
-from settings import SettingsError, parse_settings
+from settings import parse_settings
 from settings.fargate import allowed_memory, fargate_problem
-from tests.helpers import stack_settings
-
-SOURCE = "nodeapi:settings (Pulumi.prod.yaml)"
-
+from tests.helpers import settings_error, stack_settings
 
 def message_for(stack: str, change) -> str:
-    raw = copy.deepcopy(stack_settings(stack))
-    change(raw)
-    with pytest.raises(SettingsError) as caught:
-        parse_settings(raw, SOURCE)
-    return str(caught.value)
+    return settings_error(stack, change)
 
 
 def service(**changes):

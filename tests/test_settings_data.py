@@ -1,22 +1,13 @@
 """Data-tier settings: the real values of both stacks, window rules, and exact messages for weaker prod values."""
 
-import copy
-
 import pytest
 
-from settings import SettingsError, parse_settings
+from settings import parse_settings
 from settings.windows import daily_window, weekly_window, windows_overlap
-from tests.helpers import stack_settings
-
-SOURCE = "nodeapi:settings (Pulumi.prod.yaml)"
-
+from tests.helpers import settings_error, stack_settings
 
 def message_for(stack: str, change) -> str:
-    raw = copy.deepcopy(stack_settings(stack))
-    change(raw)
-    with pytest.raises(SettingsError) as caught:
-        parse_settings(raw, SOURCE)
-    return str(caught.value)
+    return settings_error(stack, change)
 
 
 def test_real_values_of_both_stacks():
