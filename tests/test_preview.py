@@ -90,3 +90,12 @@ def test_tree_groups_resources_by_component(capsys):
 def test_outputs_contract_doc_lists_exactly_the_stack_outputs(stack_graph):
     rows = re.findall(r"^\| `(\w+)` \| ", (ROOT / "docs" / "outputs.md").read_text(), flags=re.MULTILINE)
     assert sorted(rows) == sorted(stack_graph["outputs"])
+
+
+def test_every_ops_command_finds_its_keys_in_the_stack_outputs(stack_graph):
+    from ops.outputs import REQUIRED, type_problem
+
+    for command, keys in REQUIRED.items():
+        missing = [key for key in keys if key not in stack_graph["outputs"]]
+        assert not missing, f"{command}: {missing}"
+        assert [type_problem(key, stack_graph["outputs"][key]) for key in keys] == [None] * len(keys), command
