@@ -7,10 +7,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from .iam import assume_role_policy, policy_document
+from .iam import service_role
 
 APP_USER = "1001:1001"  # the image's non-root user (app/Dockerfile)
 TMP_VOLUME = "tmp"  # the only writable path: the root filesystem is read-only
+TASKS = "ecs-tasks.amazonaws.com"
 STOP_TIMEOUT_SECONDS = 30  # SIGTERM to SIGKILL: time to finish in-flight requests
 
 
@@ -97,8 +98,10 @@ class AppTask(pulumi.ComponentResource):
             f"{name}-logs", name=f"/nodeapi/{args.family}", retention_in_days=args.log_retention_days,
             kms_key_id=args.log_kms_key_arn, opts=pulumi.ResourceOptions(parent=self),
         )
-        self.execution_role = self._role(f"{name}-execution", args, self._execution_statements(args))
-        self.task_role = self._role(f"{name}-role", args, args.task_role_statements)
+        self.execution_role, _ = service_role(f"{name}-execution", service=TASKS, account_id=args.account_id,
+                                              statements=self._execution_statements(args), parent=self)
+        self.task_role, _ = service_role(f"{name}-role", service=TASKS, account_id=args.account_id,
+                                         statements=args.task_role_statements, parent=self)
         self.task_definition = aws.ecs.TaskDefinition(
             name,
             family=args.family,
@@ -147,12 +150,3 @@ class AppTask(pulumi.ComponentResource):
                  "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{args.region}.amazonaws.com"}}},
             ]
         return statements
-
-    def _role(self, name: str, args: AppTaskArgs, statements: list[dict]) -> aws.iam.Role:
-        """A role ECS tasks assume, with one inline policy when there is anything to allow."""
-        role = aws.iam.Role(name, assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com", args.account_id),
-                            opts=pulumi.ResourceOptions(parent=self))
-        if statements:
-            aws.iam.RolePolicy(name, role=role.id, policy=policy_document(statements),
-                               opts=pulumi.ResourceOptions(parent=self))
-        return role

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .iam import assume_role_policy, deny_insecure_transport, policy_document
+from .iam import deny_insecure_transport, policy_document, service_role
 
 
 # Replicating objects under object lock also copies their retention and legal hold.
@@ -145,32 +145,23 @@ class BackupBucket(pulumi.ComponentResource):
         """Replicate every object (and delete markers) to the replica, re-encrypted with the replica's key."""
         assert args.replica and self.replica_bucket
         source, destination = self.bucket.arn, self.replica_bucket.arn
-        role = aws.iam.Role(
-            f"{name}-replication",
-            assume_role_policy=assume_role_policy("s3.amazonaws.com", args.account_id),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        aws.iam.RolePolicy(
-            f"{name}-replication",
-            role=role.id,
-            policy=policy_document(
-                [
-                    {"Effect": "Allow", "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
-                     "Resource": [source]},
-                    {"Effect": "Allow",
-                     "Action": ["s3:GetObjectVersionAcl", "s3:GetObjectVersionForReplication",
-                                "s3:GetObjectVersionTagging"] + OBJECT_LOCK_READS * (args.object_lock != "none"),
-                     "Resource": [pulumi.Output.concat(source, "/*")]},
-                    {"Effect": "Allow", "Action": ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"],
-                     "Resource": [pulumi.Output.concat(destination, "/*")]},
-                    {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [args.kms_key_arn],
-                     "Condition": {"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}}},
-                    {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
-                     "Resource": [args.replica.kms_key_arn],
-                     "Condition": {"StringEquals": {"kms:ViaService": f"s3.{args.replica.region}.amazonaws.com"}}},
-                ]
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+        role, _ = service_role(
+            f"{name}-replication", service="s3.amazonaws.com", account_id=args.account_id, parent=self,
+            statements=[
+                {"Effect": "Allow", "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                 "Resource": [source]},
+                {"Effect": "Allow",
+                 "Action": ["s3:GetObjectVersionAcl", "s3:GetObjectVersionForReplication",
+                            "s3:GetObjectVersionTagging"] + OBJECT_LOCK_READS * (args.object_lock != "none"),
+                 "Resource": [pulumi.Output.concat(source, "/*")]},
+                {"Effect": "Allow", "Action": ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"],
+                 "Resource": [pulumi.Output.concat(destination, "/*")]},
+                {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [args.kms_key_arn],
+                 "Condition": {"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}}},
+                {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+                 "Resource": [args.replica.kms_key_arn],
+                 "Condition": {"StringEquals": {"kms:ViaService": f"s3.{args.replica.region}.amazonaws.com"}}},
+            ],
         )
         aws.s3.BucketReplicationConfig(
             f"{name}-replication",

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .iam import assume_role_policy
+from .iam import service_role
 
 BACKUP_POLICIES = (
     "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
@@ -61,11 +61,8 @@ class BackupPlan(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        role = aws.iam.Role(
-            f"{name}-role",
-            assume_role_policy=assume_role_policy("backup.amazonaws.com", args.account_id),
-            opts=child,
-        )
+        role, _ = service_role(f"{name}-role", service="backup.amazonaws.com", account_id=args.account_id,
+                               statements=[], parent=self)
         attachments = [
             aws.iam.RolePolicyAttachment(f"{name}-role-{arn.rsplit('For', 1)[1].lower()}", role=role.name,
                                          policy_arn=arn, opts=child)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .iam import assume_role_policy, policy_document
+from .iam import service_role
 from .security import allow_from, security_group
 
 PORT = 5432
@@ -183,11 +183,8 @@ class Database(pulumi.ComponentResource):
 
     def _monitoring_role(self, name: str, args: DatabaseArgs) -> aws.iam.Role:
         """The role RDS enhanced monitoring publishes OS metrics with."""
-        role = aws.iam.Role(
-            f"{name}-monitoring",
-            assume_role_policy=assume_role_policy("monitoring.rds.amazonaws.com", args.account_id),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        role, _ = service_role(f"{name}-monitoring", service="monitoring.rds.amazonaws.com",
+                               account_id=args.account_id, statements=[], parent=self)
         aws.iam.RolePolicyAttachment(
             f"{name}-monitoring",
             role=role.name,
@@ -209,26 +206,17 @@ class Database(pulumi.ComponentResource):
             f"{name}-from-proxy", group=self.security_group, source=proxy_sg, port=PORT,
             description="the proxy reaches PostgreSQL", parent=self,
         )
-        role = aws.iam.Role(
-            f"{name}-proxy",
-            assume_role_policy=assume_role_policy("rds.amazonaws.com", args.account_id),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        aws.iam.RolePolicy(
-            f"{name}-proxy",
-            role=role.id,
-            policy=policy_document(
-                [
-                    {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": [self.secret_arn]},
-                    {
-                        "Effect": "Allow",
-                        "Action": ["kms:Decrypt"],
-                        "Resource": [args.kms_key_arn],
-                        "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
-                    },
-                ]
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+        role, _ = service_role(
+            f"{name}-proxy", service="rds.amazonaws.com", account_id=args.account_id, parent=self,
+            statements=[
+                {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": [self.secret_arn]},
+                {
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt"],
+                    "Resource": [args.kms_key_arn],
+                    "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
+                },
+            ],
         )
         proxy = aws.rds.Proxy(
             f"{name}-proxy",

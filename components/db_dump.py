@@ -7,7 +7,8 @@ from datetime import datetime
 import pulumi
 import pulumi_aws as aws
 
-from .iam import assume_role_policy, policy_document
+from .iam import service_role
+from .task_schedule import TaskSchedule, schedule_task
 
 PREFIX = "pg_dump/"
 TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -126,14 +127,16 @@ class DbDump(pulumi.ComponentResource):
             f"{name}-logs", name=f"/nodeapi/{args.family}", retention_in_days=args.log_retention_days,
             kms_key_id=args.db_kms_key_arn, opts=child,
         )
-        self.execution_role = self._role(f"{name}-execution", "ecs-tasks.amazonaws.com", args, [
+        self.execution_role, _ = service_role(
+            f"{name}-execution", service="ecs-tasks.amazonaws.com", account_id=args.account_id, parent=self, statements=[
             {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": [args.db_secret_arn]},
             {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [args.db_kms_key_arn],
              "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{args.region}.amazonaws.com"}}},
             {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
              "Resource": [pulumi.Output.concat(self.log_group.arn, ":log-stream:*")]},
         ])
-        self.task_role = self._role(f"{name}-task", "ecs-tasks.amazonaws.com", args, [
+        self.task_role, _ = service_role(
+            f"{name}-task", service="ecs-tasks.amazonaws.com", account_id=args.account_id, parent=self, statements=[
             {"Effect": "Allow", "Action": ["s3:PutObject"],
              "Resource": [pulumi.Output.concat(args.bucket_arn, "/", PREFIX, "*")]},
             {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": [args.bucket_kms_key_arn],
@@ -162,46 +165,12 @@ class DbDump(pulumi.ComponentResource):
             container_definitions=definitions,
             opts=child,
         )
-        task_family_arn = f"arn:aws:ecs:{args.region}:{args.account_id}:task-definition/{args.family}:*"
-        self.scheduler_role = self._role(f"{name}-scheduler", "scheduler.amazonaws.com", args, [
-            {"Effect": "Allow", "Action": ["ecs:RunTask"], "Resource": [task_family_arn],
-             "Condition": {"ArnEquals": {"ecs:cluster": args.cluster_arn}}},
-            {"Effect": "Allow", "Action": ["iam:PassRole"],
-             "Resource": [self.execution_role.arn, self.task_role.arn],
-             "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
-        ])
-        self.schedule = aws.scheduler.Schedule(
-            f"{name}-schedule",
-            name=args.family,
-            description="nightly pg_dump to the backup bucket",
-            schedule_expression=args.schedule,
-            schedule_expression_timezone="UTC",
-            flexible_time_window={"mode": "OFF"},
-            target={
-                "arn": args.cluster_arn,
-                "role_arn": self.scheduler_role.arn,
-                "ecs_parameters": {
-                    "task_definition_arn": self.task_definition.arn,
-                    "launch_type": "FARGATE",
-                    "platform_version": "LATEST",
-                    "task_count": 1,
-                    "network_configuration": {
-                        "subnets": args.subnet_ids,
-                        "security_groups": args.security_group_ids,
-                        "assign_public_ip": False,
-                    },
-                },
-                "retry_policy": {"maximum_retry_attempts": 2, "maximum_event_age_in_seconds": 3600},
-            },
-            opts=child,
-        )
+        self.schedule = schedule_task(f"{name}-schedule", f"{name}-scheduler", TaskSchedule(
+            schedule_name=args.family, expression=args.schedule, description="nightly pg_dump to the backup bucket",
+            cluster_arn=args.cluster_arn, family=args.family, task_definition_arn=self.task_definition.arn,
+            execution_role_arn=self.execution_role.arn, task_role_arn=self.task_role.arn,
+            subnet_ids=args.subnet_ids, security_group_ids=args.security_group_ids,
+            region=args.region, account_id=args.account_id,
+        ), parent=self)
         self.task_definition_arn = self.task_definition.arn
         self.register_outputs({"task_definition_arn": self.task_definition_arn, "schedule_name": self.schedule.name})
-
-    def _role(self, name: str, service: str, args: DbDumpArgs, statements: list[dict]) -> aws.iam.Role:
-        """A role for one AWS service with one inline policy."""
-        role = aws.iam.Role(
-            name, assume_role_policy=assume_role_policy(service, args.account_id), opts=pulumi.ResourceOptions(parent=self)
-        )
-        aws.iam.RolePolicy(name, role=role.id, policy=policy_document(statements), opts=pulumi.ResourceOptions(parent=self))
-        return role

@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 
 def policy_document(statements: list[dict[str, Any]]) -> pulumi.Output[str]:
@@ -35,3 +36,15 @@ def deny_insecure_transport(bucket_arn: pulumi.Input[str]) -> dict[str, Any]:
         "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
+
+
+def service_role(
+    name: str, *, service: str, account_id: str, statements: list[dict[str, Any]], parent: pulumi.Resource,
+    tags: dict[str, str] | None = None,
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy | None]:
+    """A role one AWS service assumes for this account, and its inline policy of the same name (none if empty)."""
+    role = aws.iam.Role(name, assume_role_policy=assume_role_policy(service, account_id), tags=tags,
+                        opts=pulumi.ResourceOptions(parent=parent))
+    policy = aws.iam.RolePolicy(name, role=role.id, policy=policy_document(statements),
+                                opts=pulumi.ResourceOptions(parent=parent)) if statements else None
+    return role, policy

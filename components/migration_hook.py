@@ -7,7 +7,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from .iam import assume_role_policy, policy_document
+from .iam import service_role
 
 HANDLER_FILE = Path(__file__).resolve().parent.parent / "lambdas" / "migration_hook" / "handler.py"
 # The handler's own default and the only stage it migrates at (see lambdas/migration_hook/README.md).
@@ -106,12 +106,14 @@ class MigrationHook(pulumi.ComponentResource):
             f"{name}-logs", name=log_group_name(args.function_name), retention_in_days=args.log_retention_days,
             kms_key_id=args.kms_key_arn, tags={"Name": args.function_name}, opts=pulumi.ResourceOptions(parent=self),
         )
-        self.role, role_policy = self._role(
-            f"{name}-role", "lambda.amazonaws.com", args, function_statements(args, self.log_group.arn))
+        self.role, role_policy = service_role(
+            f"{name}-role", service="lambda.amazonaws.com", account_id=args.account_id, parent=self,
+            statements=function_statements(args, self.log_group.arn), tags={"Name": f"{name}-role"})
         self.function = self._function(name, args, [self.log_group, role_policy])
-        self.invoke_role, _ = self._role(f"{name}-invoke", "ecs.amazonaws.com", args, [
-            {"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [self.function.arn]},
-        ])
+        self.invoke_role, _ = service_role(
+            f"{name}-invoke", service="ecs.amazonaws.com", account_id=args.account_id, parent=self,
+            statements=[{"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [self.function.arn]}],
+            tags={"Name": f"{name}-invoke"})
         self.function_arn = self.function.arn
         self.function_name = self.function.name
         self.invoke_role_arn = self.invoke_role.arn
@@ -144,12 +146,3 @@ class MigrationHook(pulumi.ComponentResource):
             # created (and log) before its group exists, or run before its permissions do.
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
-
-    def _role(self, name: str, service: str, args: MigrationHookArgs,
-              statements: list[dict]) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
-        """A role one AWS service of this account assumes, with one inline policy."""
-        role = aws.iam.Role(name, assume_role_policy=assume_role_policy(service, args.account_id),
-                            tags={"Name": name}, opts=pulumi.ResourceOptions(parent=self))
-        policy = aws.iam.RolePolicy(name, role=role.id, policy=policy_document(statements),
-                                    opts=pulumi.ResourceOptions(parent=self))
-        return role, policy

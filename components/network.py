@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .iam import assume_role_policy, policy_document
+from .iam import service_role
 from .security import allow_all_egress, allow_from, security_group
 
 TIERS = ("public", "private", "isolated")
@@ -249,24 +249,15 @@ class Network(pulumi.ComponentResource):
             retention_in_days=args.flow_logs_retention_days,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        role = aws.iam.Role(
-            f"{self._name}-flow-logs",
-            assume_role_policy=assume_role_policy("vpc-flow-logs.amazonaws.com", args.account_id),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        aws.iam.RolePolicy(
-            f"{self._name}-flow-logs",
-            role=role.id,
-            policy=policy_document(
-                [
-                    {
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                        "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
-                    }
-                ]
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+        role, _ = service_role(
+            f"{self._name}-flow-logs", service="vpc-flow-logs.amazonaws.com", account_id=args.account_id, parent=self,
+            statements=[
+                {
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
+                }
+            ],
         )
         aws.ec2.FlowLog(
             f"{self._name}-flow-log",

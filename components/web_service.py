@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from .app_task import AppTask, AppTaskArgs
 from .autoscaling import RequestsMetric, scale_service
-from .iam import assume_role_policy
+from .iam import service_role
 from .migration_hook import MigrationHook, MigrationHookArgs
 from .service_inputs import service_inputs
 
@@ -70,10 +70,8 @@ class WebService(pulumi.ComponentResource):
     def __init__(self, name: str, args: WebServiceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nodeapi:service:WebService", name, None, opts)
         self.task = AppTask(f"{name}-task", args.task, pulumi.ResourceOptions(parent=self))
-        self.infrastructure_role = aws.iam.Role(
-            f"{name}-infrastructure", assume_role_policy=assume_role_policy("ecs.amazonaws.com", args.account_id),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        self.infrastructure_role, _ = service_role(f"{name}-infrastructure", service="ecs.amazonaws.com",
+                                                   account_id=args.account_id, statements=[], parent=self)
         attachment = aws.iam.RolePolicyAttachment(
             f"{name}-infrastructure", role=self.infrastructure_role.name, policy_arn=LOAD_BALANCER_POLICY,
             opts=pulumi.ResourceOptions(parent=self),
