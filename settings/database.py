@@ -1,6 +1,6 @@
 """Database settings: RDS PostgreSQL size, durability and the production minimums."""
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field, field_validator
 

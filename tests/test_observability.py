@@ -10,7 +10,7 @@ from components.dashboard import Dashboard, DashboardArgs
 from components.encryption import key_policy
 from components.notifications import Notifications, NotificationsArgs, Subscribers, endpoint_id
 from settings.alarms import AlarmSettings
-from tests.helpers import assert_inputs, children, one, resources
+from tests.helpers import children, one, resources
 from tools.preview import record
 
 PREFIX = "nodeapi-test"

@@ -2,7 +2,6 @@
 
 import json
 import re
-import sys
 
 import pulumi
 import pulumi_aws as aws
