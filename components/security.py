@@ -28,17 +28,8 @@ def allow_from(
     parent: pulumi.Resource,
 ) -> aws.vpc.SecurityGroupIngressRule:
     """Let members of `source` reach members of `group` on one TCP port."""
-    return aws.vpc.SecurityGroupIngressRule(
-        name,
-        security_group_id=group.id,
-        referenced_security_group_id=source.id,
-        ip_protocol="tcp",
-        from_port=port,
-        to_port=port,
-        description=description,
-        tags={"Name": name},
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
+    return _between_groups(aws.vpc.SecurityGroupIngressRule, name, group=group, other=source, port=port,
+                           description=description, parent=parent)
 
 
 def allow_egress_to(
@@ -51,10 +42,16 @@ def allow_egress_to(
     parent: pulumi.Resource,
 ) -> aws.vpc.SecurityGroupEgressRule:
     """Let members of `group` open connections to members of `destination` on one TCP port."""
-    return aws.vpc.SecurityGroupEgressRule(
+    return _between_groups(aws.vpc.SecurityGroupEgressRule, name, group=group, other=destination, port=port,
+                           description=description, parent=parent)
+
+
+def _between_groups(rule_type, name: str, *, group, other, port: int, description: str, parent: pulumi.Resource):
+    """One TCP port between two groups, as an ingress or egress rule of `group`."""
+    return rule_type(
         name,
         security_group_id=group.id,
-        referenced_security_group_id=destination.id,
+        referenced_security_group_id=other.id,
         ip_protocol="tcp",
         from_port=port,
         to_port=port,
