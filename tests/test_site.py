@@ -309,3 +309,23 @@ def test_bucket_names_fit_s3s_limit_and_stay_stable():
     assert len(long) == 63 and long == site_bucket_name("a-very-long-app-name-staging", "marketing-site-eu",
                                                         "123456789012")
     assert long.startswith("a-very-long-app-name-staging-site-marketing-site-eu-1234") and long[-7] == "-"
+
+
+def test_the_preview_cli_reports_a_missing_build_as_one_error(tmp_path):
+    """Through `python -m tools.preview` the RunError is one `error:` line with exit code 2, no traceback."""
+    from tools.preview import PreviewError, build_graph
+
+    (tmp_path / "Pulumi.yaml").write_text("name: nodeapi\nruntime: python\n")
+    (tmp_path / "Pulumi.test.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(
+        "from pathlib import Path\n"
+        "from components.site import Site, SiteArgs\n"
+        "from settings.sites import SiteSettings\n"
+        f"settings = SiteSettings(source_dir='web/dist', host_name='app.example.com', certificate_arn={CERT!r})\n"
+        "Site('site-web', SiteArgs(settings=settings, key='sites.web', physical_name='x', bucket_name='b',\n"
+        "                          host_name='app.example.com', project_dir=Path(__file__).parent))\n")
+    with pytest.raises(PreviewError) as caught:
+        build_graph("test", root=tmp_path)
+    assert (str(caught.value), caught.value.exit_code, caught.value.declared) == (
+        f"sites.web.sourceDir: directory 'web/dist' not found (looked for {tmp_path}/web/dist); build the site "
+        "first (e.g. npm run build) or fix the path, which is relative to the project directory", 2, 0)
