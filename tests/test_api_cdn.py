@@ -21,7 +21,7 @@ def graph_of(**changes) -> dict:
     settings = ApiCdnSettings(certificate_arn=CERT, **changes)
 
     def build():
-        cdn = ApiCdn("api-cdn", ApiCdnArgs(settings=settings, physical_name="nodeapi-test-api",
+        cdn = ApiCdn("api-cdn", ApiCdnArgs(settings=settings, physical_name="nodeapi-test-api-cdn",
                                            host_name="api.example.com", origin_domain_name=ALB,
                                            content_security_policy=CSP))
         for output in ("distribution_id", "distribution_arn", "domain_name", "hosted_zone_id"):
@@ -45,7 +45,7 @@ def test_only_the_expected_resources(graph):
 
 def test_static_files_are_cached_by_path_and_query_string_only(graph):
     assert one(graph, CACHE, "api-cdn-static")["inputs"] == {
-        "name": "nodeapi-test-api-static", "comment": "nodeapi-test-api: static files, by path and query string",
+        "name": "nodeapi-test-api-cdn-static", "comment": "nodeapi-test-api-cdn: static files, by path and query string",
         "minTtl": 0, "defaultTtl": 86400, "maxTtl": 31536000,
         "parametersInCacheKeyAndForwardedToOrigin": {
             "cookiesConfig": {"cookieBehavior": "none"}, "headersConfig": {"headerBehavior": "none"},
@@ -55,7 +55,7 @@ def test_static_files_are_cached_by_path_and_query_string_only(graph):
 
 def test_headers_policy_matches_the_load_balancers_headers(graph):
     assert one(graph, HEADERS, "api-cdn-headers")["inputs"] == {
-        "name": "nodeapi-test-api", "comment": "nodeapi-test-api: security headers",
+        "name": "nodeapi-test-api-cdn", "comment": "nodeapi-test-api-cdn: security headers",
         "securityHeadersConfig": {
             "strictTransportSecurity": {"accessControlMaxAgeSec": 31536000, "includeSubdomains": True,
                                         "preload": False, "override": True},
@@ -76,7 +76,7 @@ def test_distribution_whole_input_set(graph):
     cache, headers = mock_id(graph, CACHE, "api-cdn-static"), mock_id(graph, HEADERS, "api-cdn-headers")
     assert one(graph, DISTRIBUTION, "api-cdn")["inputs"] == {
         "enabled": True,
-        "comment": "nodeapi-test-api: api.example.com",
+        "comment": "nodeapi-test-api-cdn: api.example.com",
         "aliases": ["api.example.com"],
         "httpVersion": "http2and3",
         "isIpv6Enabled": True,
@@ -98,7 +98,7 @@ def test_distribution_whole_input_set(graph):
         "restrictions": {"geoRestriction": {"restrictionType": "none"}},
         "viewerCertificate": {"acmCertificateArn": CERT, "sslSupportMethod": "sni-only",
                               "minimumProtocolVersion": "TLSv1.2_2021"},
-        "tags": {"Name": "nodeapi-test-api"},
+        "tags": {"Name": "nodeapi-test-api-cdn"},
     }
 
 

@@ -52,7 +52,7 @@ def graph_of(project_dir: Path, provider_region: str | None = None, **changes) -
         opts = None
         if provider_region:
             opts = pulumi.ResourceOptions(providers={"aws": aws.Provider("aws", region=provider_region)})
-        site = Site("site-web", SiteArgs(settings=site_settings, key="sites.web", physical_name="nodeapi-test-web",
+        site = Site("site-web", SiteArgs(settings=site_settings, key="sites.web", physical_name="nodeapi-test-site-web",
                                          bucket_name=BUCKET, host_name="app.example.com", project_dir=project_dir,
                                          protect=True), opts)
         for output in ("bucket_name", "distribution_id", "distribution_arn", "domain_name", "hosted_zone_id", "url"):
@@ -134,7 +134,7 @@ def test_bucket_policy_lets_only_this_distribution_read_and_denies_plain_http(gr
 
 def test_origin_access_control_signs_every_request(graph):
     assert one(graph, OAC, "site-web-oac")["inputs"] == {
-        "name": "nodeapi-test-web", "description": "nodeapi-test-web: CloudFront reads the site",
+        "name": "nodeapi-test-site-web", "description": "nodeapi-test-site-web: CloudFront reads the site",
         "originAccessControlOriginType": "s3", "signingBehavior": "always", "signingProtocol": "sigv4"}
 
 
@@ -153,14 +153,14 @@ def security_headers(csp: str, frame: str | None = "DENY") -> dict:
 
 def test_headers_policy_sends_the_security_headers(graph):
     assert one(graph, HEADERS, "site-web-headers")["inputs"] == {
-        "name": "nodeapi-test-web", "comment": "nodeapi-test-web: security headers",
+        "name": "nodeapi-test-site-web", "comment": "nodeapi-test-site-web: security headers",
         "securityHeadersConfig": security_headers(DEFAULT_SITE_CSP)}
 
 
 def test_distribution_whole_input_set(graph):
     assert one(graph, DISTRIBUTION, "site-web")["inputs"] == {
         "enabled": True,
-        "comment": "nodeapi-test-web: app.example.com",
+        "comment": "nodeapi-test-site-web: app.example.com",
         "aliases": ["app.example.com"],
         "defaultRootObject": "index.html",
         "httpVersion": "http2and3",
@@ -179,7 +179,7 @@ def test_distribution_whole_input_set(graph):
         "restrictions": {"geoRestriction": {"restrictionType": "none"}},
         "viewerCertificate": {"acmCertificateArn": CERT, "sslSupportMethod": "sni-only",
                               "minimumProtocolVersion": "TLSv1.2_2021"},
-        "tags": {"Name": "nodeapi-test-web"},
+        "tags": {"Name": "nodeapi-test-site-web"},
     }
 
 
