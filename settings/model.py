@@ -17,6 +17,7 @@ from .image import RegistrySettings
 from .network import NetworkSettings
 from .services import (JobSettings, LoadBalancerSettings, MaintenanceSettings, ServiceSettings, ServicesRules,
                        check_names, reserved_rules)
+from .sites import ApiCdnSettings, Sites, site_rules
 from .waf import WafSettings
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
@@ -51,6 +52,8 @@ class StackSettings(Section):
     load_balancer: LoadBalancerSettings | None = Field(default=None, description="the shared ALB (public services)")
     maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    sites: Sites = Field(default_factory=dict, description="static frontends behind CloudFront, by name")
+    cdn: ApiCdnSettings | None = Field(default=None, description="CloudFront in front of the API's static paths")
     waf: WafSettings = Field(default_factory=WafSettings)
     alarms: AlarmSettings = Field(default_factory=AlarmSettings)
 
@@ -85,6 +88,11 @@ class StackSettings(Section):
             found += [(f"services.{name}.{path}", value, allowed) for path, value, allowed in service.rules(self)]
         found += ServicesRules.check(self)
         found += reserved_rules(self)
+        lb = self.load_balancer
+        found += site_rules(self.sites, domain=self.app.domain,
+                            taken={lb.domain_name: "loadBalancer.domainName"} if lb else {})
+        if self.cdn is not None and lb is None:
+            found.append(("cdn", "set", "CloudFront in front of the API needs loadBalancer (a public service)"))
         return found
 
     @property
