@@ -38,7 +38,7 @@ encryption = Encryption("encryption", EncryptionArgs(
     alias=names.prefix, region=settings.region, backup_region=settings.backup_region, account_id=account_id,
     protect=settings.is_production), children)
 cluster = Cluster("cluster", ClusterArgs(
-    cluster_name=names.prefix, container_insights="enhanced" if settings.is_production else "enabled",
+    cluster_name=names.cluster(), container_insights="enhanced" if settings.is_production else "enabled",
     kms_key_arn=encryption.key_arn), children)
 groups = ServiceGroups("service-groups", ServiceGroupsArgs(
     vpc_id=network.vpc_id, ports={name: s.port for name, s in settings.services.items()},

@@ -9,6 +9,7 @@ from .alarms import AlarmSettings
 from .app_secrets import AppSecretsSettings
 from .backups import BackupSettings
 from .base import Section, rule_error
+from .checks import check_tags, partition_of
 from .cache import CacheSettings
 from .cost import CostSettings
 from .database import DatabaseSettings
@@ -20,6 +21,7 @@ from .services import (JobSettings, LoadBalancerSettings, MaintenanceSettings, S
 from .sites import ApiCdnSettings, Sites, site_rules
 from .waf import WafSettings
 
+PROGRAM_TAGS = 5  # app, stack, environment, managed-by (provider default tags) and Name
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 
 
@@ -62,6 +64,12 @@ class StackSettings(Section):
     def _valid_region(cls, value: str) -> str:
         return check_region(value)
 
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        # The provider adds five default tags of its own (app, stack, environment, managed-by) plus Name.
+        return check_tags(value, reserved=PROGRAM_TAGS)
+
     @field_validator("services", "jobs")
     @classmethod
     def _names(cls, value: dict) -> dict:
@@ -79,6 +87,10 @@ class StackSettings(Section):
         found = []
         if self.backup_region == self.region:
             found.append(("backupRegion", self.backup_region, f"must differ from region {self.region!r}"))
+        elif partition_of(self.backup_region) != partition_of(self.region):
+            found.append(("backupRegion", self.backup_region,
+                          f"is in partition {partition_of(self.backup_region)}, region {self.region!r} in "
+                          f"{partition_of(self.region)}: copies cannot cross partitions"))
         for section_name in type(self).model_fields:
             section = getattr(self, section_name)
             if isinstance(section, Section):
