@@ -245,3 +245,35 @@ def test_bad_arguments_are_refused_before_any_resource(change, message):
     with pytest.raises(Exception) as caught:
         build_volume(**change)
     assert message in str(caught.value)
+
+
+def test_a_task_definition_wired_with_the_volume_passes_the_policy_pack():
+    """The entries in a real TaskDefinition: Pulumi camelCases them as ECS expects; every rule of the pack holds."""
+    import json
+
+    from components.app_task import app_container
+    from policy.rules import violations
+
+    def build():
+        clients = {"api": aws.ec2.SecurityGroup("api-tasks", vpc_id="vpc-0abc")}
+        volume = FileVolume("api-volume", volume_args(clients))
+        container = app_container(name="api", image="repo/api:1", command=None, port=3000, environment={},
+                                  secrets={}, log_group="/hearthstone/api", region=REGION, health_check=None)
+        container["mountPoints"] += volume.mount_points()
+        aws.ecs.TaskDefinition("api-task", family="hearthstone-prod-api", cpu="512", memory="1024",
+                               network_mode="awsvpc", requires_compatibilities=["FARGATE"],
+                               volumes=[{"name": "tmp"}, *volume.task_volumes()],
+                               container_definitions=json.dumps([container]),
+                               opts=pulumi.ResourceOptions(depends_on=volume.ready))
+
+    graph = record(build, stack="prod")
+    task = one(graph, "aws:ecs/taskDefinition:TaskDefinition", "api-task")
+    points = {m: state(graph, AP, f"api-volume-{m}")["id"] for m in ("data", "exports")}
+    assert task["inputs"]["volumes"] == [{"name": "tmp"}] + [
+        {"name": f"volume-{m}", "efsVolumeConfiguration": {
+            "fileSystemId": state(graph, FS, "api-volume")["id"], "transitEncryption": "ENABLED",
+            "authorizationConfig": {"accessPointId": points[m], "iam": "ENABLED"}}} for m in ("data", "exports")]
+    assert [p["containerPath"] for p in parsed(task["inputs"]["containerDefinitions"])[0]["mountPoints"]] == [
+        "/tmp", "/app/server/data", "/backups"]
+    assert len(task["options"]["dependsOn"]) == 5  # 3 mount targets, 1 NFS rule, the file system policy
+    assert violations(graph, "prod") == []
