@@ -143,3 +143,11 @@ SINGLE = "must be 1: the service's volume is singleWriter (exactly one task writ
 def test_single_writer_counts(counts, expected):
     desired, low, high = counts
     assert shown(single_writer_rules("services.api", desired_count=desired, min_count=low, max_count=high)) == expected
+
+
+def test_the_message_points_at_a_section_that_exists():
+    from settings.volumes import DOCS
+    from tests.helpers import ROOT
+
+    path, heading = DOCS.split(", ")
+    assert f"\n## {heading.strip(chr(39))}\n" in (ROOT / path).read_text()
