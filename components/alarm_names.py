@@ -9,6 +9,7 @@ def alarm_name(prefix: str, key: str, level: str) -> str:
     return f"{prefix}-{key}-{level}"
 
 
-def deployment_alarm_names(prefix: str) -> list[str]:
-    """The critical response-time, error-rate and unhealthy-host alarms: a bad deploy trips one and ECS rolls back."""
-    return [alarm_name(prefix, key, "critical") for key in DEPLOYMENT_ALARM_KEYS]
+def deployment_alarm_names(prefix: str, service: str) -> list[str]:
+    """A public service's critical response-time, error-rate and unhealthy-host alarms: a bad deploy of that
+    service trips one and ECS rolls back that service only."""
+    return [alarm_name(f"{prefix}-{service}", key, "critical") for key in DEPLOYMENT_ALARM_KEYS]
