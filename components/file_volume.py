@@ -97,9 +97,7 @@ def single_writer_service_inputs() -> dict[str, Any]:
 @dataclass(frozen=True, kw_only=True)
 class FileVolumeArgs:
     """`subnet_ids`: the private subnets, exactly one per Availability Zone (one mount target each).
-
-    `task_role_arns` must exist before the volume (the file system policy names them); their policies get
-    `task_role_statements()` after it. `client_security_groups` are keyed by a stable short name (rule names).
+    `client_security_groups`: the groups of the tasks that mount it, keyed by a stable short name (rule names).
     """
 
     service: str
@@ -111,12 +109,12 @@ class FileVolumeArgs:
     vpc_id: pulumi.Input[str]
     subnet_ids: list[pulumi.Input[str]]
     client_security_groups: dict[str, aws.ec2.SecurityGroup]
-    task_role_arns: list[pulumi.Input[str]]
     protect: bool
 
 
 class FileVolume(pulumi.ComponentResource):
-    """File system, its policy and backup policy, NFS security group, mount targets, one access point per mount."""
+    """File system, backup policy, NFS security group, mount targets, one access point per mount; `admit()` adds
+    the file system policy once the task roles exist (their task definitions need this volume's ids first)."""
 
     def __init__(self, name: str, args: FileVolumeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nodeapi:storage:FileVolume", name, None, opts)
@@ -125,7 +123,7 @@ class FileVolume(pulumi.ComponentResource):
         self.file_system = self._file_system(name, args)
         # Backups come from the stack's AWS Backup plan (add `arn` to its selection): its KMS-encrypted vault,
         # retention and cross-region copy. EFS's own automatic backups stay off so a file system is never backed
-        # up twice into two vaults with two retentions (the default plan keeps 35 days in aws/efs/automatic-backup-vault).
+        # up twice into two vaults with two retentions (the default plan keeps 35 days in its own vault).
         aws.efs.BackupPolicy(f"{name}-backup-policy", file_system_id=self.file_system.id,
                              backup_policy={"status": "DISABLED"}, opts=child)
         self.security_group = security_group(f"{name}-sg", vpc_id=args.vpc_id,
@@ -145,11 +143,13 @@ class FileVolume(pulumi.ComponentResource):
         self.file_system_id = self.file_system.id
         self.arn = self.file_system.arn
         self.access_point_arns = [point.arn for point in self.access_points.values()]
-        self.policy = self._policy(name, args)
-        # What a service using the volume waits for: a task cannot mount before a mount target in its AZ, the NFS
-        # rule and the policy that lets its role in exist.
-        self.ready: list[pulumi.Resource] = [*self.mount_targets, *self.ingress_rules, self.policy]
-        self.register_outputs({"file_system_id": self.file_system_id, "arn": self.arn, "access_point_arns": self.access_point_arns})
+        self.policy: aws.efs.FileSystemPolicy | None = None
+        self._name, self._service = name, args.service
+        # What a service using the volume waits for: a task cannot mount before a mount target in its AZ and the
+        # NFS rule exist.
+        self.ready: list[pulumi.Resource] = [*self.mount_targets, *self.ingress_rules]
+        self.register_outputs({"file_system_id": self.file_system_id, "arn": self.arn,
+                               "access_point_arns": self.access_point_arns})
 
     def _file_system(self, name: str, args: FileVolumeArgs) -> aws.efs.FileSystem:
         return aws.efs.FileSystem(
@@ -176,12 +176,23 @@ class FileVolume(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _policy(self, name: str, args: FileVolumeArgs) -> aws.efs.FileSystemPolicy:
-        document = pulumi.Output.all(arn=self.file_system.arn, roles=args.task_role_arns,
+    def admit(self, task_role_arns: list[pulumi.Input[str]]) -> aws.efs.FileSystemPolicy:
+        """The file system policy: only these task roles may mount and write, through the access points, over TLS.
+
+        Call it once, with every role that mounts the volume (a file system has one policy). Until it exists the
+        default policy applies (any client that reaches a mount target), so a service should wait for it too.
+        """
+        if self.policy is not None:
+            raise ValueError(f"volume {self._service}: admit() was already called; pass every task role at once")
+        if not task_role_arns:
+            raise ValueError(f"volume {self._service}: admit() needs at least one task role")
+        document = pulumi.Output.all(arn=self.file_system.arn, roles=task_role_arns,
                                      points=self.access_point_arns).apply(
             lambda v: json.dumps(file_system_policy(v["arn"], v["roles"], v["points"]), sort_keys=True))
-        return aws.efs.FileSystemPolicy(f"{name}-policy", file_system_id=self.file_system.id, policy=document,
-                                        opts=pulumi.ResourceOptions(parent=self))
+        self.policy = aws.efs.FileSystemPolicy(f"{self._name}-policy", file_system_id=self.file_system.id,
+                                               policy=document, opts=pulumi.ResourceOptions(parent=self))
+        self.ready.append(self.policy)
+        return self.policy
 
     def task_volumes(self) -> list[dict[str, Any]]:
         """`aws.ecs.TaskDefinition(volumes=...)` entries: TLS, the task role's IAM identity, one access point each."""
@@ -208,7 +219,7 @@ def _check(args: FileVolumeArgs) -> None:
         raise ValueError(f"volume {args.service}: at least one mount")
     if not args.subnet_ids:
         raise ValueError(f"volume {args.service}: at least one subnet (one mount target per Availability Zone)")
-    if not args.client_security_groups or not args.task_role_arns:
-        raise ValueError(f"volume {args.service}: at least one client security group and one task role")
+    if not args.client_security_groups:
+        raise ValueError(f"volume {args.service}: at least one client security group (of the tasks that mount it)")
     if len(args.creation_token) > 64:
         raise ValueError(f"volume {args.service}: creation token {args.creation_token!r} is longer than 64 characters")

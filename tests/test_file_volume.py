@@ -40,19 +40,23 @@ def volume_args(clients: dict, **changes) -> FileVolumeArgs:
         service="api", creation_token=TOKEN, mounts={"data": "/app/server/data", "exports": "/backups"},
         throughput_mode="elastic", infrequent_access_after_days=30, kms_key_arn=KEY_ARN, vpc_id="vpc-0abc",
         subnet_ids=[SUBNETS[0], pulumi.Output.from_input(SUBNETS[1]), SUBNETS[2]], client_security_groups=clients,
-        task_role_arns=[ROLES[0], pulumi.Output.from_input(ROLES[1])], protect=True,
+        protect=True,
     )
     return dataclasses.replace(args, **changes)
 
 
-def build_volume(stack: str = "prod", **changes) -> tuple[dict, dict]:
-    """The component (and the two client groups it is given) under the recording mocks, and what it hands a task."""
+def build_volume(stack: str = "prod", roles=ROLES, **changes) -> tuple[dict, dict]:
+    """The component (and the two client groups it is given) under the recording mocks, its task roles admitted
+    (one ARN arrives as an Output, as a role's does), and what it hands a task."""
     found: dict = {}
 
     def build():
         clients = {"api": aws.ec2.SecurityGroup("api-tasks", vpc_id="vpc-0abc"),
                    "jobs": aws.ec2.SecurityGroup("job-tasks", vpc_id="vpc-0abc")}
         volume = FileVolume("api-volume", volume_args(clients, **changes))
+        found["ready_before_admit"] = [(type(r).__name__, r._name) for r in volume.ready]
+        found["policy"] = volume.admit([*roles[:1], *map(pulumi.Output.from_input, roles[1:])])
+        found["policy_attribute"] = volume.policy
         found["ready"] = [(type(r).__name__, r._name) for r in volume.ready]
         found["mount_points"] = volume.mount_points()
         pulumi.Output.from_input({"volumes": volume.task_volumes(), "statements": volume.task_role_statements(),
@@ -99,7 +103,8 @@ def test_file_system_whole_inputs_and_protection(graph):
     assert file_system["inputs"] == {
         "creationToken": TOKEN, "encrypted": True, "kmsKeyId": KEY_ARN, "performanceMode": "generalPurpose",
         "throughputMode": "elastic",
-        "lifecyclePolicies": [{"transitionToIa": "AFTER_30_DAYS"}, {"transitionToPrimaryStorageClass": "AFTER_1_ACCESS"}],
+        "lifecyclePolicies": [{"transitionToIa": "AFTER_30_DAYS"},
+                              {"transitionToPrimaryStorageClass": "AFTER_1_ACCESS"}],
         "tags": {"Name": TOKEN},
     }
     assert file_system["options"]["protect"] is True
@@ -203,9 +208,27 @@ def test_task_role_statement_mirrors_the_file_system_policy(built):
 
 
 def test_ready_is_what_a_service_must_wait_for(built):
-    assert built[1]["ready"] == [("MountTarget", f"api-volume-mount-{i}") for i in range(3)] + [
-        ("SecurityGroupIngressRule", "api-volume-from-api"), ("SecurityGroupIngressRule", "api-volume-from-jobs"),
-        ("FileSystemPolicy", "api-volume-policy")]
+    found = built[1]
+    network = [("MountTarget", f"api-volume-mount-{i}") for i in range(3)] + [
+        ("SecurityGroupIngressRule", "api-volume-from-api"), ("SecurityGroupIngressRule", "api-volume-from-jobs")]
+    assert found["ready_before_admit"] == network
+    assert found["ready"] == network + [("FileSystemPolicy", "api-volume-policy")]
+    assert found["policy"] is found["policy_attribute"]
+
+
+def test_admit_once_with_every_role():
+    def build_twice():
+        clients = {"api": aws.ec2.SecurityGroup("api-tasks", vpc_id="vpc-0abc")}
+        volume = FileVolume("api-volume", volume_args(clients))
+        volume.admit([ROLES[0]])
+        volume.admit([ROLES[1]])
+
+    with pytest.raises(Exception) as caught:
+        record(build_twice, stack="prod")
+    assert "volume api: admit() was already called; pass every task role at once" in str(caught.value)
+    with pytest.raises(Exception) as caught:
+        build_volume(roles=[])
+    assert "volume api: admit() needs at least one task role" in str(caught.value)
 
 
 @pytest.mark.parametrize("days, expected", [
@@ -238,7 +261,7 @@ def test_single_writer_service_inputs_stop_before_start():
 @pytest.mark.parametrize("change, message", [
     ({"mounts": {}}, "volume api: at least one mount"),
     ({"subnet_ids": []}, "volume api: at least one subnet (one mount target per Availability Zone)"),
-    ({"task_role_arns": []}, "volume api: at least one client security group and one task role"),
+    ({"client_security_groups": {}}, "volume api: at least one client security group (of the tasks that mount it)"),
     ({"creation_token": "x" * 65}, f"volume api: creation token {'x' * 65!r} is longer than 64 characters"),
 ])
 def test_bad_arguments_are_refused_before_any_resource(change, message):
@@ -257,6 +280,7 @@ def test_a_task_definition_wired_with_the_volume_passes_the_policy_pack():
     def build():
         clients = {"api": aws.ec2.SecurityGroup("api-tasks", vpc_id="vpc-0abc")}
         volume = FileVolume("api-volume", volume_args(clients))
+        volume.admit(ROLES)
         container = app_container(name="api", image="repo/api:1", command=None, port=3000, environment={},
                                   secrets={}, log_group="/hearthstone/api", region=REGION, health_check=None)
         container["mountPoints"] += volume.mount_points()

@@ -104,7 +104,8 @@ ACCEPT = ("services.api.volume.acceptSingleTaskInProduction: got false; producti
           "(docs/data-tier.md, 'State on files (EFS)')")
 NEEDLESS = ("services.api.volume.acceptSingleTaskInProduction: got true; only applies with singleWriter: true; "
             "remove it (a shared volume keeps the service's task count and deploys as they are)")
-BACKUP = "services.api.volume.backup: got false; production backs up volumes in the stack's AWS Backup plan (backup: true)"
+BACKUP = ("services.api.volume.backup: got false; production backs up volumes in the stack's AWS Backup plan "
+          "(backup: true)")
 
 
 @pytest.mark.parametrize("changes, production, expected", [
