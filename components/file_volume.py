@@ -79,21 +79,6 @@ def access_point_condition(access_point_arns: list[Any]) -> dict[str, Any]:
             "Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}}
 
 
-def single_writer_service_inputs() -> dict[str, Any]:
-    """`aws.ecs.Service` inputs for a single-writer service (desired count 1, no autoscaling): stop before start.
-
-    ROLLING with minimum 0 % / maximum 100 % of one task: the scheduler may stop the old task first and may not
-    run two (API_DeploymentConfiguration). BLUE_GREEN always runs green next to blue (bake time), so it cannot be
-    used. AZ rebalancing would start a task in another zone before stopping one, so it is off. See docs/data-tier.md.
-    """
-    return {
-        "deployment_configuration": {"strategy": "ROLLING"},
-        "deployment_minimum_healthy_percent": 0,
-        "deployment_maximum_percent": 100,
-        "availability_zone_rebalancing": "DISABLED",
-    }
-
-
 @dataclass(frozen=True, kw_only=True)
 class FileVolumeArgs:
     """`subnet_ids`: the private subnets, exactly one per Availability Zone (one mount target each).

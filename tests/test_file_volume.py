@@ -12,7 +12,6 @@ from components.file_volume import (
     file_system_policy,
     lifecycle_policies,
     root_directory,
-    single_writer_service_inputs,
 )
 from tests.helpers import children, one, parsed
 from tools.mock_outputs import outputs_for
@@ -247,15 +246,6 @@ def test_root_directory_is_one_level():
 def test_policy_sorts_roles_so_the_document_is_stable():
     policy = file_system_policy("arn:fs", ["arn:b", "arn:a"], ["arn:ap"])
     assert policy["Statement"][1]["Principal"] == {"AWS": ["arn:a", "arn:b"]}
-
-
-def test_single_writer_service_inputs_stop_before_start():
-    assert single_writer_service_inputs() == {
-        "deployment_configuration": {"strategy": "ROLLING"},
-        "deployment_minimum_healthy_percent": 0,
-        "deployment_maximum_percent": 100,
-        "availability_zone_rebalancing": "DISABLED",
-    }
 
 
 @pytest.mark.parametrize("change, message", [
