@@ -44,8 +44,11 @@ CLOUDFRONT_TLS12 = re.compile(r"^TLSv1\.[23]_\d{4}$")
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 KMS_KEY = "aws:kms/key:Key"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
+EFS_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
+EFS_ACCESS_POINT = "aws:efs/accessPoint:AccessPoint"
 STATEFUL = frozenset({"aws:rds/instance:Instance", "aws:rds/cluster:Cluster", REPLICATION_GROUP, BUCKET, KMS_KEY,
-                      "aws:backup/vault:Vault"})
+                      "aws:backup/vault:Vault", EFS_FILE_SYSTEM})
 
 
 def is_production(stack: str) -> bool:
@@ -106,7 +109,7 @@ def check_rds_backup_retention(resource_type: str, props: Mapping, *, stack: str
     return [f"backupRetentionPeriod must be at least {minimum} days in {stack}, got {_shown(days)}"]
 
 
-# ---------------------------------------------------------------------------------------------- ElastiCache, S3
+# ---------------------------------------------------------------------------------------------- ElastiCache, EFS, S3
 
 
 def check_elasticache_encryption(resource_type: str, props: Mapping) -> list[str]:
@@ -147,6 +150,41 @@ def check_s3_bucket_settings(resources: Sequence[tuple[str, Mapping]]) -> list[s
                for kind in (SSE_CONFIGURATION, PUBLIC_ACCESS_BLOCK)}
     labels = {SSE_CONFIGURATION: "server-side encryption configuration", PUBLIC_ACCESS_BLOCK: "public access block"}
     return [f"bucket {name} has no {labels[kind]}" for name in names for kind in labels if name not in covered[kind]]
+
+
+def check_efs_encryption(resource_type: str, props: Mapping) -> list[str]:
+    """EFS file systems are encrypted at rest."""
+    if resource_type != EFS_FILE_SYSTEM or props.get("encrypted") is True:
+        return []
+    return [f"encrypted must be true, got {_shown(props.get('encrypted'))}"]
+
+
+def check_efs_policy_requires_tls(resource_type: str, props: Mapping) -> list[str]:
+    """A file system policy denies every request made without TLS (aws:SecureTransport false)."""
+    if resource_type != EFS_POLICY:
+        return []
+    raw = props.get("policy")
+    document = json.loads(raw) if isinstance(raw, str) else raw
+    statements = (document or {}).get("Statement") or []
+    if any(_denies_plaintext(s) for s in ([statements] if isinstance(statements, Mapping) else statements)):
+        return []
+    return ["policy must deny every principal all actions when aws:SecureTransport is false"]
+
+
+def _denies_plaintext(statement: Mapping) -> bool:
+    secure = ((statement.get("Condition") or {}).get("Bool") or {}).get("aws:SecureTransport")
+    return (statement.get("Effect") == "Deny" and statement.get("Principal") in ("*", {"AWS": "*"})
+            and statement.get("Action") == "*" and str(secure).lower() == "false")
+
+
+def check_efs_access_point_non_root(resource_type: str, props: Mapping) -> list[str]:
+    """EFS access points make every request run as a non-root user (posixUser uid other than 0)."""
+    if resource_type != EFS_ACCESS_POINT:
+        return []
+    uid = (props.get("posixUser") or {}).get("uid")
+    if _number(uid) and uid != 0:
+        return []
+    return [f"posixUser.uid must be a non-root user, got {_shown(uid)}"]
 
 
 def check_s3_tls_only(resources: Sequence[tuple[str, Mapping]]) -> list[str]:
@@ -324,6 +362,24 @@ def check_ecs_non_root_user(resource_type: str, props: Mapping) -> list[str]:
     return problems
 
 
+def check_ecs_efs_transit_encryption(resource_type: str, props: Mapping) -> list[str]:
+    """EFS volumes of a task definition are mounted with TLS and the task role's IAM identity."""
+    if resource_type != TASK_DEFINITION:
+        return []
+    problems = []
+    for volume in props.get("volumes") or []:
+        efs = volume.get("efsVolumeConfiguration")
+        if efs is None:
+            continue
+        if efs.get("transitEncryption") != "ENABLED":
+            problems.append(f"volume {volume.get('name')}: transitEncryption must be ENABLED, "
+                            f"got {_shown(efs.get('transitEncryption'))}")
+        if (efs.get("authorizationConfig") or {}).get("iam") != "ENABLED":
+            problems.append(f"volume {volume.get('name')}: authorizationConfig.iam must be ENABLED, "
+                            f"got {_shown((efs.get('authorizationConfig') or {}).get('iam'))}")
+    return problems
+
+
 # ---------------------------------------------------------------------------------------------- keys, logs, protect
 
 
@@ -376,6 +432,9 @@ RULES = (
     Rule("rds-deletion-safety", check_rds_deletion_safety, ("stack",)),
     Rule("rds-backup-retention", check_rds_backup_retention, ("stack",)),
     Rule("elasticache-encryption", check_elasticache_encryption),
+    Rule("efs-encryption", check_efs_encryption),
+    Rule("efs-policy-requires-tls", check_efs_policy_requires_tls),
+    Rule("efs-access-point-non-root", check_efs_access_point_non_root),
     Rule("s3-encryption", check_s3_encryption),
     Rule("s3-public-access-block", check_s3_public_access_block),
     Rule("alb-listener-tls", check_alb_listener_tls),
@@ -386,6 +445,7 @@ RULES = (
     Rule("ecs-read-only-root", check_ecs_read_only_root),
     Rule("ecs-not-privileged", check_ecs_not_privileged),
     Rule("ecs-non-root-user", check_ecs_non_root_user),
+    Rule("ecs-efs-transit-encryption", check_ecs_efs_transit_encryption),
     Rule("kms-key-rotation", check_kms_key_rotation),
     Rule("log-group-retention", check_log_group_retention),
     Rule("stateful-protected", check_stateful_protected, ("stack", "protect")),

@@ -138,6 +138,35 @@ def _lambda_function(name: str, inputs: State, region: str, account: str) -> Sta
             "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST"}
 
 
+def _efs_id(type_token: str, name: str) -> str:
+    """`fs-…`, `fsap-…`, `fsmt-…`: the same id outputs_for gives the resource (see _ID_PREFIXES)."""
+    return f"{_ID_PREFIXES[type_token]}-{_digest(type_token + name, 17)}"
+
+
+def _efs_file_system(name: str, inputs: State, region: str, account: str) -> State:
+    fs = _efs_id(EFS_FILE_SYSTEM, name)
+    return {"arn": f"arn:aws:elasticfilesystem:{region}:{account}:file-system/{fs}", "ownerId": account,
+            "dnsName": f"{fs}.efs.{region}.amazonaws.com", "name": (inputs.get("tags") or {}).get("Name", ""),
+            "numberOfMountTargets": 0, "sizeInBytes": [{"value": 6144, "valueInIa": 0, "valueInStandard": 6144}]}
+
+
+def _efs_access_point(name: str, inputs: State, region: str, account: str) -> State:
+    fs = str(inputs.get("fileSystemId", "fs-0"))
+    return {"arn": f"arn:aws:elasticfilesystem:{region}:{account}:access-point/{_efs_id(EFS_ACCESS_POINT, name)}",
+            "fileSystemArn": f"arn:aws:elasticfilesystem:{region}:{account}:file-system/{fs}", "ownerId": account}
+
+
+def _efs_mount_target(name: str, inputs: State, region: str, account: str) -> State:
+    fs = str(inputs.get("fileSystemId", "fs-0"))
+    return {"fileSystemArn": f"arn:aws:elasticfilesystem:{region}:{account}:file-system/{fs}", "ownerId": account,
+            "dnsName": f"{fs}.efs.{region}.amazonaws.com", "networkInterfaceId": f"eni-{_digest(name, 17)}"}
+
+
+EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
+EFS_ACCESS_POINT = "aws:efs/accessPoint:AccessPoint"
+EFS_MOUNT_TARGET = "aws:efs/mountTarget:MountTarget"
+
+
 def _cloudfront_id(type_token: str, name: str) -> str:
     """CloudFront IDs: 'E' and 13 upper-case letters and digits (e.g. E2QWRUHAPOMQZL)."""
     return "E" + hashlib.sha256((type_token + name).encode()).hexdigest()[:13].upper()
@@ -201,6 +230,9 @@ _SPECIFIC: dict[str, Callable[[str, State, str, str], State]] = {
     "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
     "random:index/randomPassword:RandomPassword": _random_password,
     "aws:lambda/function:Function": _lambda_function,
+    EFS_FILE_SYSTEM: _efs_file_system,
+    EFS_ACCESS_POINT: _efs_access_point,
+    EFS_MOUNT_TARGET: _efs_mount_target,
     "aws:cloudfront/distribution:Distribution": _distribution,
     "aws:cloudfront/originAccessControl:OriginAccessControl": _origin_access_control,
     "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": _cloudfront_policy("response-headers-policy"),
@@ -249,6 +281,14 @@ _ID_PREFIXES = {
     "aws:ec2/flowLog:FlowLog": "fl",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+    "aws:efs/fileSystem:FileSystem": "fs",
+    "aws:efs/accessPoint:AccessPoint": "fsap",
+    "aws:efs/mountTarget:MountTarget": "fsmt",
+}
+# Types whose id is the id of the resource they configure (AWS has no separate identifier for them).
+_ID_FROM_INPUT = {
+    "aws:efs/fileSystemPolicy:FileSystemPolicy": "fileSystemId",
+    "aws:efs/backupPolicy:BackupPolicy": "fileSystemId",
 }
 
 
@@ -265,6 +305,8 @@ def outputs_for(type_token: str, name: str, inputs: State, region: str, account:
     resource_id = specific.get("id") or state.get("identifier") or (physical if _service(type_token) in ("s3", "iam", "ecs") else f"{_service(type_token)}-{_digest(type_token + name, 17)}")
     if type_token in _ID_PREFIXES:
         resource_id = f"{_ID_PREFIXES[type_token]}-{_digest(type_token + name, 17)}"
+    if isinstance(inputs.get(_ID_FROM_INPUT.get(type_token, "")), str):
+        resource_id = inputs[_ID_FROM_INPUT[type_token]]
     state["id"] = resource_id
     return resource_id, state
 

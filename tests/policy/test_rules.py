@@ -25,6 +25,14 @@ LISTENER = "aws:lb/listener:Listener"
 RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
+EFS = "aws:efs/fileSystem:FileSystem"
+EFS_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
+ACCESS_POINT = "aws:efs/accessPoint:AccessPoint"
+DENY_PLAINTEXT = {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "*", "Resource": "arn:fs",
+                  "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+ALLOW_ROLE = {"Effect": "Allow", "Principal": {"AWS": "arn:role"}, "Action": ["elasticfilesystem:ClientMount"],
+              "Resource": "arn:fs"}
+NO_TLS = "policy must deny every principal all actions when aws:SecureTransport is false"
 EDGE = {"Exposure": "public-load-balancer"}
 REDIRECT = [{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}]
 WORLD_OPEN = ("is open to the internet; only tcp 80/443 on the load balancer's group "
@@ -39,6 +47,16 @@ S3_ORIGIN = {"originId": "s3", "domainName": "b.s3.us-east-1.amazonaws.com", "or
 GOOD_CONTAINER = {"name": "web", "user": "1000:1000", "readonlyRootFilesystem": True,
                   "environment": [{"name": "KMS_KEY_ID", "value": "arn:aws:kms:k"}, {"name": "PORT", "value": "3000"}],
                   "secrets": [{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:s"}]}
+
+
+def efs_policy(*statements: dict) -> dict:
+    return {"fileSystemId": "fs-1", "policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)})}
+
+
+def efs_task(**efs) -> dict:
+    """A task definition with the tmp volume and one EFS volume configured with `efs`."""
+    return {**task(), "volumes": [{"name": "tmp"}, {"name": "volume-data", "efsVolumeConfiguration": {
+        "fileSystemId": "fs-1", **efs}}]}
 
 
 def task(**changes) -> dict:
@@ -88,6 +106,26 @@ CASES = {
         ("preferred tls", CACHE, {"atRestEncryptionEnabled": True, "transitEncryptionEnabled": True,
                                   "transitEncryptionMode": "preferred"}, {},
          ["transitEncryptionMode must be required (preferred also accepts plaintext), got preferred"]),
+    ],
+    "efs-encryption": [
+        ("encrypted", EFS, {"encrypted": True, "kmsKeyId": "arn:aws:kms:k"}, {}, []),
+        ("unset", EFS, {}, {}, ["encrypted must be true, got unset"]),
+        ("off", EFS, {"encrypted": False}, {}, ["encrypted must be true, got false"]),
+    ],
+    "efs-policy-requires-tls": [
+        ("deny plaintext", EFS_POLICY, efs_policy(DENY_PLAINTEXT, ALLOW_ROLE), {}, []),
+        ("deny with bare star principal", EFS_POLICY, efs_policy({**DENY_PLAINTEXT, "Principal": "*"}), {}, []),
+        ("allow only", EFS_POLICY, efs_policy(ALLOW_ROLE), {}, [NO_TLS]),
+        ("deny for one role", EFS_POLICY, efs_policy({**DENY_PLAINTEXT, "Principal": {"AWS": "arn:role"}}), {},
+         [NO_TLS]),
+        ("deny only mounts", EFS_POLICY, efs_policy({**DENY_PLAINTEXT, "Action": "elasticfilesystem:ClientMount"}),
+         {}, [NO_TLS]),
+        ("allow plaintext", EFS_POLICY, efs_policy({**DENY_PLAINTEXT, "Effect": "Allow"}), {}, [NO_TLS]),
+    ],
+    "efs-access-point-non-root": [
+        ("app user", ACCESS_POINT, {"posixUser": {"uid": 1001.0, "gid": 1001.0}}, {}, []),
+        ("root", ACCESS_POINT, {"posixUser": {"uid": 0, "gid": 0}}, {}, ["posixUser.uid must be a non-root user, got 0"]),
+        ("no posix user", ACCESS_POINT, {}, {}, ["posixUser.uid must be a non-root user, got unset"]),
     ],
     "s3-encryption": [
         ("kms", SSE, {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}]}, {}, []),
@@ -192,6 +230,16 @@ CASES = {
         ("root by name", TASK, task(user="root"), {}, ["container web: user must be a non-root user, got root"]),
         ("unset", TASK, task(user=None), {}, ["container web: user must be a non-root user, got unset (root)"]),
     ],
+    "ecs-efs-transit-encryption": [
+        ("tls and iam", TASK, efs_task(transitEncryption="ENABLED", authorizationConfig={
+            "accessPointId": "fsap-1", "iam": "ENABLED"}), {}, []),
+        ("no efs volume", TASK, task(), {}, []),
+        ("plaintext, anonymous", TASK, efs_task(), {}, [
+            "volume volume-data: transitEncryption must be ENABLED, got unset",
+            "volume volume-data: authorizationConfig.iam must be ENABLED, got unset"]),
+        ("tls without iam", TASK, efs_task(transitEncryption="ENABLED", authorizationConfig={"iam": "DISABLED"}), {},
+         ["volume volume-data: authorizationConfig.iam must be ENABLED, got DISABLED"]),
+    ],
     "kms-key-rotation": [
         ("rotating", "aws:kms/key:Key", {"enableKeyRotation": True}, {}, []),
         ("not rotating", "aws:kms/key:Key", {"enableKeyRotation": False}, {}, ["enableKeyRotation must be true"]),
@@ -208,6 +256,8 @@ CASES = {
          ["prod resources that hold data or keys need the protect option"]),
         ("staging unprotected", "aws:backup/vault:Vault", {}, {"stack": "staging", "protect": False}, []),
         ("prod stateless", "aws:sqs/queue:Queue", {}, {"stack": "prod", "protect": False}, []),
+        ("prod unprotected file system", EFS, {}, {"stack": "prod", "protect": False},
+         ["prod resources that hold data or keys need the protect option"]),
     ],
 }
 BY_NAME = {rule.name: rule for rule in RULES}
