@@ -138,7 +138,21 @@ def _lambda_function(name: str, inputs: State, region: str, account: str) -> Sta
             "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST"}
 
 
+def _chat_configuration(kind: str, id_key: str | None) -> Callable[[str, State, str, str], State]:
+    """A Chatbot configuration: a global ARN (no region). The provider's id is the ARN for Slack and the team id
+    for Teams (`pulumi import` of either)."""
+
+    def make(name: str, inputs: State, region: str, account: str) -> State:
+        arn = f"arn:aws:chatbot::{account}:chat-configuration/{kind}/{inputs.get('configurationName') or name}"
+        return {"chatConfigurationArn": arn, "arn": arn, "id": inputs.get(id_key) if id_key else arn}
+
+    return make
+
+
 _SPECIFIC: dict[str, Callable[[str, State, str, str], State]] = {
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": _chat_configuration("slack-channel", None),
+    "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration": _chat_configuration(
+        "microsoft-teams-channel", "teamId"),
     "aws:rds/instance:Instance": _rds_instance,
     "aws:rds/proxy:Proxy": _rds_proxy,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
@@ -208,11 +222,12 @@ def outputs_for(type_token: str, name: str, inputs: State, region: str, account:
     state["arn"] = _generic_arn(type_token, physical, region, account)
     state.setdefault("tagsAll", inputs.get("tags", {}))
     maker = _SPECIFIC.get(type_token)
-    if maker:
-        state.update(maker(name, inputs, region, account))
+    specific = maker(name, inputs, region, account) if maker else {}
+    state.update(specific)
     resource_id = state.get("identifier") or (physical if _service(type_token) in ("s3", "iam", "ecs") else f"{_service(type_token)}-{_digest(type_token + name, 17)}")
     if type_token in _ID_PREFIXES:
         resource_id = f"{_ID_PREFIXES[type_token]}-{_digest(type_token + name, 17)}"
+    resource_id = specific.get("id", resource_id)
     state["id"] = resource_id
     return resource_id, state
 
