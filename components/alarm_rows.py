@@ -449,3 +449,27 @@ def _cache_rows(cache: CacheWatch, thresholds: AlarmSettings) -> list[AlarmRow]:
             # Only replicas publish it; no datapoint at all means no replica is reporting: INSUFFICIENT_DATA.
             missing="missing", **common))
     return rows
+
+
+# --- TRANSITIONAL (revert this commit when __main__.py wires `Watched` by services) -------------------------------
+# The single-web program still calls Watched(blue_target_group_arn_suffix=..., db_identifier=..., cache_...=...).
+_watched_init = Watched.__init__
+_LEGACY = {"blue_target_group_arn_suffix", "green_target_group_arn_suffix", "db_identifier", "db_instance_class",
+           "db_allocated_storage_gb", "cache_group_id", "cache_node_type", "cache_replicas"}
+
+
+def _legacy_init(self: Watched, **kwargs) -> None:
+    if not _LEGACY & set(kwargs):
+        return _watched_init(self, **kwargs)
+    legacy = {key: kwargs.pop(key) for key in _LEGACY}
+    _watched_init(
+        self, **kwargs,
+        public={"web": PublicWatch(target_group_arn_suffixes=[legacy["blue_target_group_arn_suffix"],
+                                                              legacy["green_target_group_arn_suffix"]])},
+        database=DbWatch(identifier=legacy["db_identifier"], instance_class=legacy["db_instance_class"],
+                         allocated_storage_gb=legacy["db_allocated_storage_gb"]),
+        cache=CacheWatch(group_id=legacy["cache_group_id"], node_type=legacy["cache_node_type"],
+                         replicas=legacy["cache_replicas"], maxmemory_policy="noeviction"))
+
+
+Watched.__init__ = _legacy_init  # type: ignore[method-assign]
