@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from settings.alarms import Endpoints
+
 from .iam import assume_role_policy
 
 LEVELS = ("warning", "critical")
@@ -53,6 +55,13 @@ class Subscribers:
     https_endpoints: list[str] = field(default_factory=list)
     slack: list[SlackChannel] = field(default_factory=list)
     teams: list[TeamsChannel] = field(default_factory=list)
+
+    @classmethod
+    def from_settings(cls, endpoints: Endpoints) -> "Subscribers":
+        """The subscribers `alarms.notifications.<level>` names."""
+        return cls(emails=list(endpoints.emails), https_endpoints=list(endpoints.https_endpoints),
+                   slack=[SlackChannel(**channel.model_dump()) for channel in endpoints.slack],
+                   teams=[TeamsChannel(**channel.model_dump()) for channel in endpoints.teams])
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -27,7 +27,7 @@ from components.notifications import (
     endpoint_id,
 )
 from policy.rules import violations
-from settings.alarms import AlarmSettings
+from settings.alarms import AlarmSettings, Endpoints
 from tests.helpers import children, mock_state, one, parsed, resources
 from tools.preview import record
 
@@ -519,3 +519,13 @@ def test_no_chat_destination_no_chatbot_resources():
 
 def test_policy_pack_passes_the_observability_graph(graph):
     assert violations(graph, "prod") == []
+
+
+def test_subscribers_from_the_settings():
+    endpoints = Endpoints.model_validate({
+        "emails": ["ops@example.com"], "httpsEndpoints": [PAGER],
+        "slack": [{"workspaceId": "T07EA123LEP", "channelId": "C07EZ1ABC23"}],
+        "teams": [{"teamId": TEAMS.team_id, "channelId": TEAMS.channel_id, "tenantId": TEAMS.tenant_id}]})
+    assert Subscribers.from_settings(endpoints) == Subscribers(
+        emails=["ops@example.com"], https_endpoints=[PAGER], slack=[OPS_SLACK], teams=[TEAMS])
+    assert Subscribers.from_settings(Endpoints()) == Subscribers()
