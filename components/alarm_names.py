@@ -15,7 +15,7 @@ def alarm_name(prefix: str, key: str, level: str) -> str:
     return name
 
 
-def deployment_alarm_names(prefix: str, service: str = "web") -> list[str]:  # TRANSITIONAL default: revert
+def deployment_alarm_names(prefix: str, service: str) -> list[str]:
     """A public service's critical response-time, 5xx error-rate and unhealthy-host alarms: one in ALARM during
     that service's deployment (or its bake time) makes ECS roll back that service, and only that one."""
     return [alarm_name(prefix, f"{service}-{key}", "critical") for key in DEPLOYMENT_ALARM_KEYS]

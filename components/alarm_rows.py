@@ -184,9 +184,9 @@ def min_percentile_samples(statistic: str) -> int:
 
 
 def alarm_rows(watched: Watched, thresholds: AlarmSettings) -> list[AlarmRow]:
-    """Every row of the alarm pack, in dashboard order; refuses rows CloudWatch would refuse."""
+    """Every row of the alarm pack, in dashboard order (public services first); refuses what CloudWatch would."""
     rows = [*_load_balancer_rows(watched, thresholds)]
-    for name, service in watched.services.items():
+    for name, service in sorted(watched.services.items(), key=lambda item: item[0] not in watched.public):
         public = watched.public.get(name)
         section = f"{name} (public)" if public else name
         if public:
@@ -450,26 +450,3 @@ def _cache_rows(cache: CacheWatch, thresholds: AlarmSettings) -> list[AlarmRow]:
             missing="missing", **common))
     return rows
 
-
-# --- TRANSITIONAL (revert this commit when __main__.py wires `Watched` by services) -------------------------------
-# The single-web program still calls Watched(blue_target_group_arn_suffix=..., db_identifier=..., cache_...=...).
-_watched_init = Watched.__init__
-_LEGACY = {"blue_target_group_arn_suffix", "green_target_group_arn_suffix", "db_identifier", "db_instance_class",
-           "db_allocated_storage_gb", "cache_group_id", "cache_node_type", "cache_replicas"}
-
-
-def _legacy_init(self: Watched, **kwargs) -> None:
-    if not _LEGACY & set(kwargs):
-        return _watched_init(self, **kwargs)
-    legacy = {key: kwargs.pop(key) for key in _LEGACY}
-    _watched_init(
-        self, **kwargs,
-        public={"web": PublicWatch(target_group_arn_suffixes=[legacy["blue_target_group_arn_suffix"],
-                                                              legacy["green_target_group_arn_suffix"]])},
-        database=DbWatch(identifier=legacy["db_identifier"], instance_class=legacy["db_instance_class"],
-                         allocated_storage_gb=legacy["db_allocated_storage_gb"]),
-        cache=CacheWatch(group_id=legacy["cache_group_id"], node_type=legacy["cache_node_type"],
-                         replicas=legacy["cache_replicas"], maxmemory_policy="noeviction"))
-
-
-Watched.__init__ = _legacy_init  # type: ignore[method-assign]

@@ -12,9 +12,11 @@ from .base import Section, rule_error
 from .cache import CacheSettings
 from .cost import CostSettings
 from .database import DatabaseSettings
-from .image import ImageSettings
+from .app import AppSettings
+from .image import RegistrySettings
 from .network import NetworkSettings
-from .service import ServiceSettings
+from .services import (JobSettings, LoadBalancerSettings, MaintenanceSettings, ServiceSettings, ServicesRules,
+                       check_names, reserved_rules)
 from .waf import WafSettings
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
@@ -36,6 +38,7 @@ class StackSettings(Section):
     region: str = Field(description="primary AWS region")
     backup_region: str = Field(description="region for cross-region backup copies")
     tags: dict[str, str] = Field(default_factory=dict, description="extra tags on every resource")
+    app: AppSettings = Field(default_factory=AppSettings)
     network: NetworkSettings
     # Sections of the data and service tiers are added below this line.
     database: DatabaseSettings
@@ -43,8 +46,11 @@ class StackSettings(Section):
     backups: BackupSettings = Field(default_factory=BackupSettings)
     app_secrets: AppSecretsSettings = Field(default_factory=AppSecretsSettings)
     cost: CostSettings = Field(default_factory=CostSettings)
-    service: ServiceSettings
-    image: ImageSettings = Field(default_factory=ImageSettings)
+    services: dict[str, ServiceSettings] = Field(min_length=1, description="the app's long-running services")
+    jobs: dict[str, JobSettings] = Field(default_factory=dict, description="scheduled tasks by name")
+    load_balancer: LoadBalancerSettings | None = Field(default=None, description="the shared ALB (public services)")
+    maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
+    registry: RegistrySettings = Field(default_factory=RegistrySettings)
     waf: WafSettings = Field(default_factory=WafSettings)
     alarms: AlarmSettings = Field(default_factory=AlarmSettings)
 
@@ -52,6 +58,11 @@ class StackSettings(Section):
     @classmethod
     def _valid_region(cls, value: str) -> str:
         return check_region(value)
+
+    @field_validator("services", "jobs")
+    @classmethod
+    def _names(cls, value: dict) -> dict:
+        return check_names(value)
 
     @model_validator(mode="after")
     def _cross_section_rules(self) -> "StackSettings":
@@ -70,7 +81,29 @@ class StackSettings(Section):
             if isinstance(section, Section):
                 alias = type(self).model_fields[section_name].alias or section_name
                 found += [(f"{alias}.{path}", value, allowed) for path, value, allowed in section.rules(self)]
+        for name, service in self.services.items():
+            found += [(f"services.{name}.{path}", value, allowed) for path, value, allowed in service.rules(self)]
+        found += ServicesRules.check(self)
+        found += reserved_rules(self)
         return found
+
+    @property
+    def secret_names(self) -> list[str]:
+        """Every app secret the program creates: app-wide ones and those of single services."""
+        names = set(self.app.secrets)
+        for service in self.services.values():
+            names.update(service.secrets)
+        return sorted(names)
+
+    def single_writer(self, service: str) -> bool:
+        """Whether a service holds single-writer state on its volume (one task, stop before start)."""
+        volume = getattr(self.services[service], "volume", None)
+        return bool(volume and volume.single_writer)
+
+    def exec_enabled(self, service: str) -> bool:
+        """Whether `ops exec` may open a shell in this service (default: outside production only)."""
+        explicit = self.services[service].exec
+        return (not self.is_production) if explicit is None else explicit
 
     @property
     def is_production(self) -> bool:

@@ -67,7 +67,7 @@ def expected_rows(stack: str, ids: dict) -> dict:
                                      **groups("unhealthy", "UnHealthyHostCount", "Maximum")),
                                 "GreaterThanOrEqualToThreshold", 1, 1, SCATTERED, STANDARD, "notBreaching"),
     }
-    for service in ("web", "worker-queue"):
+    for service in ("web", "queue"):
         dims = {"ClusterName": cluster, "ServiceName": service}
         rows[f"{service}-cpu"] = (single("AWS/ECS", "CPUUtilization", "Average", **dims),
                                   "GreaterThanThreshold", 70, 90, STANDARD, STANDARD, "notBreaching")
@@ -106,8 +106,8 @@ def expected_rows(stack: str, ids: dict) -> dict:
 
 def watched_ids(graph: dict) -> dict:
     return {"alb": mock_state(graph, "aws:lb/loadBalancer:LoadBalancer", "load-balancer")["arnSuffix"],
-            "blue": mock_state(graph, "aws:lb/targetGroup:TargetGroup", "load-balancer-blue")["arnSuffix"],
-            "green": mock_state(graph, "aws:lb/targetGroup:TargetGroup", "load-balancer-green")["arnSuffix"]}
+            "blue": mock_state(graph, "aws:lb/targetGroup:TargetGroup", "load-balancer-web-blue")["arnSuffix"],
+            "green": mock_state(graph, "aws:lb/targetGroup:TargetGroup", "load-balancer-web-green")["arnSuffix"]}
 
 
 def measured(inputs: dict) -> dict:
@@ -173,10 +173,10 @@ def test_topics_filters_and_dashboard(stack, request):
     assert resources(graph, "aws:sns/topicSubscription:TopicSubscription") == []  # no subscribers in the stack files
     filters = {r["name"]: r["inputs"] for r in resources(graph, "aws:cloudwatch/logMetricFilter:LogMetricFilter")}
     groups = {label: one(graph, "aws:cloudwatch/logGroup:LogGroup", f"{label}-task-logs")["inputs"]["name"]
-              for label in ("web", "worker-queue", "job-analytics")}
+              for label in ("web", "queue", "job-analytics")}
     assert {name: (f["logGroupName"], f["metricTransformation"]["name"]) for name, f in filters.items()} == {
         "alarms-errors-web": (groups["web"], "ErrorLogLines-web"),
-        "alarms-errors-worker-queue": (groups["worker-queue"], "ErrorLogLines-worker-queue"),
+        "alarms-errors-queue": (groups["queue"], "ErrorLogLines-queue"),
         "alarms-errors-job-analytics": (groups["job-analytics"], "ErrorLogLines-job-analytics"),
     }
     dashboard = one(graph, "aws:cloudwatch/dashboard:Dashboard", "dashboard")["inputs"]
@@ -187,4 +187,4 @@ def test_topics_filters_and_dashboard(stack, request):
     graphs = [w["properties"]["title"].split(":")[0] for w in widgets if w["type"] == "metric"]
     assert sorted(graphs) == sorted([*rows, "application error log lines"])
     assert [w["properties"]["markdown"] for w in widgets if w["type"] == "text"] == [
-        "## load balancer", "## web (public)", "## worker-queue", "## database", "## cache", "## application errors"]
+        "## load balancer", "## web (public)", "## queue", "## database", "## cache", "## application errors"]

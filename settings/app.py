@@ -1,0 +1,37 @@
+"""The app as a whole: its name (prefix of every physical name) and what every service and job receives."""
+
+import re
+
+from pydantic import Field, field_validator
+
+from .base import Section
+from .services import check_environment, check_secret_names
+
+_APP_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+
+
+class AppSettings(Section):
+    """Name, app-wide environment and the app-wide secrets (generated unless set as Pulumi secrets)."""
+
+    name: str | None = Field(default=None, description="prefix of physical names; default: the Pulumi project name")
+    environment: dict[str, str] = Field(default_factory=dict, description="plain variables of every service and job")
+    secrets: list[str] = Field(default=["JWT_SECRET", "JWT_REFRESH_SECRET"],
+                               description="secrets every service and job receives (env var names)")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is not None and (not _APP_NAME.match(value) or value.endswith("-") or "--" in value):
+            raise ValueError("1-20 characters: a lowercase letter, then a-z, 0-9 or single '-', not ending in '-' "
+                             "(it prefixes RDS, ElastiCache, S3 and load balancer names)")
+        return value
+
+    @field_validator("environment")
+    @classmethod
+    def _env(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_environment(value)
+
+    @field_validator("secrets")
+    @classmethod
+    def _secrets(cls, value: list[str]) -> list[str]:
+        return check_secret_names(value)
