@@ -34,8 +34,8 @@ def load_settings(project: str) -> StackSettings:
     return parse_settings(raw, f"{project}:{SETTINGS_KEY} (Pulumi.{pulumi.get_stack()}.yaml)")
 
 
-def describe_error(err: dict) -> str:
-    """One line for one pydantic error: `path: got value; what is allowed`."""
+def describe_error(err: dict, root: type[BaseModel] = StackSettings) -> str:
+    """One line for one pydantic error: `path: got value; what is allowed` (`root`: the model validated)."""
     loc = err["loc"]
     path = _path(loc)
     kind = err["type"]
@@ -44,7 +44,7 @@ def describe_error(err: dict) -> str:
     if kind == "missing":
         return f"{path}: required key is missing"
     if kind == "extra_forbidden":
-        allowed = ", ".join(_allowed_keys(loc[:-1])) or "none"
+        allowed = ", ".join(_allowed_keys(loc[:-1], root)) or "none"
         return f"{path}: unknown key (got {show_value(err['input'])}); allowed keys here: {allowed}"
     message = err["msg"].removeprefix("Value error, ")
     return f"{path}: got {show_value(err['input'])}; {message[:1].lower()}{message[1:]}"
@@ -58,21 +58,30 @@ def _path(loc: tuple) -> str:
     return text or "(top level)"
 
 
-def _allowed_keys(loc: tuple) -> list[str]:
-    """The keys a model accepts at `loc`, by walking the settings model."""
-    model: Any = StackSettings
+def _allowed_keys(loc: tuple, root: type[BaseModel] = StackSettings) -> list[str]:
+    """The keys a model accepts at `loc`, by walking the settings model (list indexes and dict keys skipped)."""
+    model: Any = root
+    keyed = False
     for part in loc:
-        if isinstance(part, int) or not (isinstance(model, type) and issubclass(model, BaseModel)):
-            model = _inner_model(model)
-            if isinstance(part, int):
-                continue
+        if isinstance(part, int) or keyed:
+            keyed = False
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
         field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
         if field is None:
             return []
-        model = _inner_model(field.annotation)
+        model, keyed = _inner_model(field.annotation), _is_mapping(field.annotation)
     if isinstance(model, type) and issubclass(model, BaseModel):
         return sorted(f.alias or n for n, f in model.model_fields.items())
     return []
+
+
+def _is_mapping(annotation: Any) -> bool:
+    """Whether a field holds a dict (through Optional[...] / Annotated[...]): the next path part is its key."""
+    if typing.get_origin(annotation) is dict:
+        return True
+    return any(_is_mapping(arg) for arg in typing.get_args(annotation) if typing.get_origin(annotation) is not list)
 
 
 def _inner_model(annotation: Any) -> Any:

@@ -28,7 +28,7 @@ from components.notifications import (
 )
 from policy.rules import violations
 from settings.alarms import AlarmSettings, Endpoints
-from tests.helpers import children, mock_state, one, parsed, resources
+from tests.helpers import children, mock_id, mock_state, one, parsed, resources
 from tools.preview import record
 
 PREFIX = "nodeapi-test"
@@ -529,3 +529,13 @@ def test_subscribers_from_the_settings():
     assert Subscribers.from_settings(endpoints) == Subscribers(
         emails=["ops@example.com"], https_endpoints=[PAGER], slack=[OPS_SLACK], teams=[TEAMS])
     assert Subscribers.from_settings(Endpoints()) == Subscribers()
+
+
+def test_mocked_chat_configurations_answer_like_the_provider(graph):
+    ops = "notifications-slack-T07EA123LEP-C07EZ1ABC23"
+    arn = f"arn:aws:chatbot::123456789012:chat-configuration/slack-channel/{PREFIX}-slack-T07EA123LEP-C07EZ1ABC23"
+    assert (mock_id(graph, SLACK, ops), mock_state(graph, SLACK, ops)["chatConfigurationArn"]) == (arn, arn)
+    teams = f"notifications-{TEAMS_KEY}"
+    assert mock_id(graph, TEAMS_CONFIG, teams) == TEAMS.team_id  # the provider's id (and import key) is the team
+    assert mock_state(graph, TEAMS_CONFIG, teams)["chatConfigurationArn"] == (
+        f"arn:aws:chatbot::123456789012:chat-configuration/microsoft-teams-channel/{PREFIX}-{TEAMS_KEY}")

@@ -149,6 +149,53 @@ def _chat_configuration(kind: str, id_key: str | None) -> Callable[[str, State, 
     return make
 
 
+def _cloudfront_id(type_token: str, name: str) -> str:
+    """CloudFront IDs: 'E' and 13 upper-case letters and digits (e.g. E2QWRUHAPOMQZL)."""
+    return "E" + hashlib.sha256((type_token + name).encode()).hexdigest()[:13].upper()
+
+
+def _policy_id(type_token: str, name: str) -> str:
+    """Cache and headers policy IDs are UUIDs."""
+    h = hashlib.sha256((type_token + name).encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def _distribution(name: str, inputs: State, region: str, account: str) -> State:
+    distribution_id = _cloudfront_id("distribution", name)
+    return {
+        "id": distribution_id,
+        "arn": f"arn:aws:cloudfront::{account}:distribution/{distribution_id}",
+        "domainName": f"d{_digest('domain' + name, 13)}.cloudfront.net",
+        "hostedZoneId": "Z2FDTNDATAQYW2",  # every CloudFront distribution's alias target zone
+        "status": "Deployed",
+        "etag": f"E{_digest('etag' + name, 13).upper()}",
+        "callerReference": f"terraform-{_digest('caller' + name, 20)}",
+        "inProgressValidationBatches": 0,
+    }
+
+
+def _origin_access_control(name: str, inputs: State, region: str, account: str) -> State:
+    oac_id = _cloudfront_id("origin-access-control", name)
+    return {"id": oac_id, "arn": f"arn:aws:cloudfront::{account}:origin-access-control/{oac_id}",
+            "etag": f"E{_digest('etag' + name, 13).upper()}"}
+
+
+def _cloudfront_policy(kind: str) -> Callable[[str, State, str, str], State]:
+    def make(name: str, inputs: State, region: str, account: str) -> State:
+        policy_id = _policy_id(kind, name)
+        return {"id": policy_id, "arn": f"arn:aws:cloudfront::{account}:{kind}/{policy_id}",
+                "etag": f"E{_digest('etag' + name, 13).upper()}"}
+    return make
+
+
+def _bucket_object(name: str, inputs: State, region: str, account: str) -> State:
+    """An uploaded object: its ID is its key; SSE-S3 ETags are the MD5 of a single-part upload."""
+    bucket, key = inputs.get("bucket", name), inputs.get("key", name)
+    return {"id": key, "arn": f"arn:aws:s3:::{bucket}/{key}", "etag": inputs.get("sourceHash", _digest(key, 32)),
+            "versionId": _digest("version" + bucket + key, 32), "serverSideEncryption": "AES256",
+            "storageClass": "STANDARD"}
+
+
 _SPECIFIC: dict[str, Callable[[str, State, str, str], State]] = {
     "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": _chat_configuration("slack-channel", None),
     "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration": _chat_configuration(
@@ -168,6 +215,11 @@ _SPECIFIC: dict[str, Callable[[str, State, str, str], State]] = {
     "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
     "random:index/randomPassword:RandomPassword": _random_password,
     "aws:lambda/function:Function": _lambda_function,
+    "aws:cloudfront/distribution:Distribution": _distribution,
+    "aws:cloudfront/originAccessControl:OriginAccessControl": _origin_access_control,
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": _cloudfront_policy("response-headers-policy"),
+    "aws:cloudfront/cachePolicy:CachePolicy": _cloudfront_policy("cache-policy"),
+    "aws:s3/bucketObjectv2:BucketObjectv2": _bucket_object,
 }
 
 # ARN resource-part formats for the services whose ARNs other resources reference.
@@ -224,10 +276,9 @@ def outputs_for(type_token: str, name: str, inputs: State, region: str, account:
     maker = _SPECIFIC.get(type_token)
     specific = maker(name, inputs, region, account) if maker else {}
     state.update(specific)
-    resource_id = state.get("identifier") or (physical if _service(type_token) in ("s3", "iam", "ecs") else f"{_service(type_token)}-{_digest(type_token + name, 17)}")
+    resource_id = specific.get("id") or state.get("identifier") or (physical if _service(type_token) in ("s3", "iam", "ecs") else f"{_service(type_token)}-{_digest(type_token + name, 17)}")
     if type_token in _ID_PREFIXES:
         resource_id = f"{_ID_PREFIXES[type_token]}-{_digest(type_token + name, 17)}"
-    resource_id = specific.get("id", resource_id)
     state["id"] = resource_id
     return resource_id, state
 
