@@ -118,7 +118,7 @@ class AppTask(pulumi.ComponentResource):
         )
         self.execution_role, _ = service_role(f"{name}-execution", service=TASKS, account_id=args.account_id,
                                               statements=self._execution_statements(args), parent=self)
-        self.task_role, _ = service_role(f"{name}-role", service=TASKS, account_id=args.account_id,
+        self.task_role, _ = service_role(f"{name}-role", service=TASKS, account_id=args.account_id, trust="ecs-task",
                                          statements=args.task_role_statements, parent=self)
         self.task_definition = aws.ecs.TaskDefinition(
             name,

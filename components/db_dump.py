@@ -136,7 +136,8 @@ class DbDump(pulumi.ComponentResource):
              "Resource": [pulumi.Output.concat(self.log_group.arn, ":log-stream:*")]},
         ])
         self.task_role, _ = service_role(
-            f"{name}-task", service="ecs-tasks.amazonaws.com", account_id=args.account_id, parent=self, statements=[
+            f"{name}-task", service="ecs-tasks.amazonaws.com", account_id=args.account_id, parent=self,
+            trust="ecs-task", statements=[
             {"Effect": "Allow", "Action": ["s3:PutObject"],
              "Resource": [pulumi.Output.concat(args.bucket_arn, "/", PREFIX, "*")]},
             {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": [args.bucket_kms_key_arn],

@@ -112,6 +112,7 @@ class MigrationHook(pulumi.ComponentResource):
         self.function = self._function(name, args, [self.log_group, role_policy])
         self.invoke_role, invoke_policy = service_role(
             f"{name}-invoke", service="ecs.amazonaws.com", account_id=args.account_id, parent=self,
+            trust="ecs-lifecycle-hook",
             statements=[{"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [self.function.arn]}],
             tags={"Name": f"{name}-invoke"})
         self.function_arn = self.function.arn

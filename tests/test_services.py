@@ -108,8 +108,7 @@ def test_ecs_owned_state_is_ignored(stack_graph):
 def test_infrastructure_role_is_for_ecs_load_balancing_only(stack_graph):
     trust = parsed(one(stack_graph, ROLE, "web-infrastructure")["inputs"]["assumeRolePolicy"])
     assert trust["Statement"] == [{"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"},
-                                   "Action": "sts:AssumeRole",
-                                   "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}]
+                                   "Action": "sts:AssumeRole"}]
     assert_inputs(one(stack_graph, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "web-infrastructure"), {
         "policyArn": "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"})
 
