@@ -10,7 +10,8 @@ from settings.model import StackSettings
 from settings.services import admin_route, planned_routes, route_priorities
 
 from .access_logs import AccessLogs, AccessLogsArgs
-from .load_balancer import HealthCheck, LoadBalancer, LoadBalancerArgs, Maintenance, PublicTarget, RouteSpec
+from .load_balancer import (HealthCheck, LoadBalancer, LoadBalancerArgs, Maintenance, PublicTarget, RouteSpec,
+                            target_group_key)
 from .stack_names import StackNames
 from .waf import Waf, WafArgs
 
@@ -77,8 +78,10 @@ class Edge(pulumi.ComponentResource):
         targets = public_targets(settings, args.service_groups)
         self.load_balancer = LoadBalancer("load-balancer", LoadBalancerArgs(
             lb_name=names.load_balancer(),
-            target_group_names={(t.service, i, color): names.target_group(t.service, i, color)
-                                for t in targets for i in range(len(t.routes)) for color in ("blue", "green")},
+            target_group_names={
+                (t.service, i, color): names.target_group(t.service, i, color,
+                                                          target_group_key(t.port, settings.network.cidr))
+                for t in targets for i in range(len(t.routes)) for color in ("blue", "green")},
             vpc_id=args.vpc_id, vpc_cidr=settings.network.cidr, public_subnet_ids=args.public_subnet_ids,
             targets=targets, certificate_arn=lb.certificate_arn, test_listener_port=lb.test_listener_port,
             test_allowed_cidrs=list(lb.test_allowed_cidrs), idle_timeout_seconds=idle_timeout(settings),

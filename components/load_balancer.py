@@ -1,5 +1,6 @@
 """The public Application Load Balancer: TLS edge, blue/green target groups and the rules ECS shifts."""
 
+import hashlib
 import ipaddress
 from dataclasses import dataclass, field
 
@@ -15,6 +16,8 @@ HSTS = "max-age=31536000; includeSubDomains"
 EDGE_TAGS = {"Exposure": "public-load-balancer"}  # the policy pack lets only these rules face the internet
 NOT_FOUND = {"type": "fixed-response", "fixed_response": {
     "content_type": "application/json", "status_code": "404", "message_body": '{"error":"not found"}'}}
+# Target groups: IP targets (Fargate) over HTTP/1.1.
+TARGET_TYPE, PROTOCOL, PROTOCOL_VERSION = "ip", "HTTP", "HTTP1"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,6 +93,17 @@ class LoadBalancerArgs:
     access_logs_prefix: str
     access_logs_ready: list[pulumi.Resource] = field(default_factory=list)
     maintenance: Maintenance | None = None
+
+
+def target_group_key(port: int, vpc_cidr: str) -> str:
+    """Four hex characters that change exactly when a target group must be replaced.
+
+    A target group's port, protocol, protocol version, target type and VPC cannot change in place (ForceNew in the
+    Terraform AWS provider's `aws_lb_target_group`, which pulumi-aws bridges), and its name must be unique in the
+    account and region. With the key in the name, the replacement is created under a new name before the old one
+    is deleted, instead of failing on the old name (docs/service-tier.md, "Replacing a target group")."""
+    text = f"{port}/{PROTOCOL}/{PROTOCOL_VERSION}/{TARGET_TYPE}/{vpc_cidr}"
+    return hashlib.sha256(text.encode()).hexdigest()[:4]
 
 
 def conditions_of(spec: RouteSpec) -> list[dict]:
@@ -205,9 +219,9 @@ class LoadBalancer(pulumi.ComponentResource):
         return aws.lb.TargetGroup(
             name,
             name=physical,
-            target_type="ip",
-            protocol="HTTP",
-            protocol_version="HTTP1",
+            target_type=TARGET_TYPE,
+            protocol=PROTOCOL,
+            protocol_version=PROTOCOL_VERSION,
             port=target.port,
             vpc_id=args.vpc_id,
             deregistration_delay=target.deregistration_delay_seconds,

@@ -31,9 +31,10 @@ class StackNames:
         """CloudWatch log group of a service or job."""
         return physical_name("log-group", "ecs", self.prefix, role)
 
-    def target_group(self, service: str, route: int, color: str) -> str:
-        """A route's blue or green target group (32 characters at most, hashed when longer)."""
-        return physical_name("target-group", self.prefix, service, *([f"r{route}"] if route else []), color)
+    def target_group(self, service: str, route: int, color: str, key: str = "") -> str:
+        """A route's blue or green target group (32 characters at most, hashed when longer); `key` changes with the
+        inputs that replace it (load_balancer.target_group_key), so a replacement gets a name of its own."""
+        return physical_name("target-group", self.prefix, service, *([f"r{route}"] if route else []), color, key)
 
     def schedule(self, job: str) -> str:
         """EventBridge Scheduler schedule of a job."""

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components.access_logs import log_delivery_principal
-from components.load_balancer import source_ip_rules
+from components.load_balancer import source_ip_rules, target_group_key
 from tests.conftest import graph_with
 from tests.data_helpers import SG, app_sg_id, state_of
 from tests.helpers import ABSENT, assert_inputs, one, parsed, resources, stack_settings
@@ -136,13 +136,31 @@ def test_tls_listeners_with_security_headers(stack_graph, name, port):
 @pytest.mark.parametrize("color", ["blue", "green"])
 def test_target_groups_check_health_fast_but_safely(stack_graph, color):
     stack = stack_graph["stack"]
+    key = {"staging": "fc5d", "prod": "44dc"}[stack]  # target_group_key(3000, the stack's VPC CIDR)
     assert_inputs(one(stack_graph, TG, f"load-balancer-web-{color}"), {
-        "name": f"nodeapi-{stack}-web-{color}", "targetType": "ip", "stickiness": {"enabled": False, "type": "lb_cookie"}, "protocol": "HTTP", "port": 3000,
+        "name": f"nodeapi-{stack}-web-{color}-{key}", "targetType": "ip", "stickiness": {"enabled": False, "type": "lb_cookie"}, "protocol": "HTTP", "port": 3000,
         "vpcId": state_of(stack_graph, "aws:ec2/vpc:Vpc", "network")["id"], "deregistrationDelay": 30,
         "healthCheck": {"enabled": True, "path": "/health", "protocol": "HTTP", "port": "traffic-port",
                         "matcher": "200", "interval": 5, "timeout": 4, "healthyThreshold": 2,
                         "unhealthyThreshold": 3},
     })
+
+
+def test_target_group_key_follows_the_inputs_that_replace_a_group():
+    assert target_group_key(3000, "10.30.0.0/16") == "fc5d"
+    assert len({target_group_key(3000, "10.30.0.0/16"), target_group_key(3001, "10.30.0.0/16"),
+                target_group_key(3000, "10.31.0.0/16")}) == 3
+
+
+def test_a_port_change_renames_the_groups_so_their_replacements_do_not_collide():
+    """Port is ForceNew: the new groups are created under new names before the old ones are deleted."""
+    raw = stack_settings("staging")
+    web = {**raw["services"]["web"], "port": 8080}
+    graph = graph_with("staging", services={**raw["services"], "web": web})
+    key = target_group_key(8080, CIDR["staging"])
+    for color in ("blue", "green"):
+        assert_inputs(one(graph, TG, f"load-balancer-web-{color}"), {"name": f"nodeapi-staging-web-{color}-{key}",
+                                                                      "port": 8080})
 
 
 @pytest.mark.parametrize("name, listener", [("load-balancer-web", "load-balancer-https"),
@@ -199,7 +217,7 @@ def test_routes_get_derived_priorities_their_own_target_groups_and_stickiness():
         assert_inputs(rule, {"listenerArn": listener, "priority": priority,
                              "conditions": [{"pathPattern": {"values": paths}}], "actions": [action]})
         assert rule["options"]["ignoreChanges"] == ["actions"]
-    assert_inputs(one(graph, TG, "load-balancer-bot-blue"), {"name": "nodeapi-prod-bot-blue", "port": 8080,
+    assert_inputs(one(graph, TG, "load-balancer-bot-blue"), {"name": "nodeapi-prod-bot-blue-7d1a", "port": 8080,
                                                               "stickiness": {"enabled": False, "type": "lb_cookie"}})
     assert_inputs(one(graph, TG, "load-balancer-web-green"), {
         "stickiness": {"enabled": True, "type": "lb_cookie", "cookieDuration": 3600}})

@@ -30,6 +30,7 @@ PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 PLAN = "aws:backup/plan:Plan"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+EFS = "aws:efs/fileSystem:FileSystem"
 
 
 def component(name: str = "data", kind: str = "nodeapi:database:Database", parent: dict | None = None) -> dict:
@@ -184,6 +185,13 @@ DANGER_CASES = {
                                 res(RDS, "db", {"engine": "mysql", "username": "b"}), [(
         "replace", '`db` (`aws:rds/instance:Instance`): `engine` `"postgres"` → `"mysql"`, '
         '`username` `"a"` → `"b"` force a new resource')]),
+    "efs deleted": (res(EFS, "volume-web", protect=True), None, [(
+        "delete", "`volume-web` (`aws:efs/fileSystem:FileSystem`): deleted; if it was renamed or moved, add an alias "
+        "to keep it; it is protected, so `pulumi up` will refuse until protect is removed")]),
+    "efs replaced by kms key": (res(EFS, "v", {"kmsKeyId": "arn:a"}), res(EFS, "v", {"kmsKeyId": "arn:b"}), [(
+        "replace", '`v` (`aws:efs/fileSystem:FileSystem`): `kmsKeyId` `"arn:a"` → `"arn:b"` forces a new resource')]),
+    "efs throughput in place": (res(EFS, "v", {"throughputMode": "bursting"}),
+                                res(EFS, "v", {"throughputMode": "elastic"}), []),
     "in-place rds change": (res(RDS, "db", {"instanceClass": "a"}), res(RDS, "db", {"instanceClass": "b"}), []),
     "protect removed": (res("aws:sqs/queue:Queue", "q", protect=True), res("aws:sqs/queue:Queue", "q"), [(
         "unprotect", "`q` (`aws:sqs/queue:Queue`): option `protect` `true` → `false`")]),
@@ -369,3 +377,18 @@ def test_cli_prints_one_stack_and_the_comment(tmp_path, capsys):
 def test_cli_reports_unreadable_files(tmp_path, capsys):
     assert main([str(tmp_path / "missing.json"), str(tmp_path / "missing.json")]) == 2
     assert capsys.readouterr().err.startswith("error: [Errno 2] No such file or directory")
+
+
+def test_site_buckets_and_service_volumes_of_real_stacks_are_stateful():
+    """Dropping a site or a volume from prod deletes its bucket or file system: flagged like the other stores."""
+    from tests.test_frontends import prod_with_frontends
+    from tests.test_volumes_stack import prod_single_writer
+    from tests.conftest import graph_of
+
+    prod = graph_of("prod")
+    site = [f.message for f in danger_flags(prod_with_frontends(), prod) if f.kind == "delete"]
+    assert site == ["`site-web` (`aws:s3/bucket:Bucket`): deleted; if it was renamed or moved, add an alias to keep "
+                    "it; it is protected, so `pulumi up` will refuse until protect is removed"]
+    volume = [f.message for f in danger_flags(prod_single_writer(), prod) if f.kind == "delete"]
+    assert volume == ["`volume-web` (`aws:efs/fileSystem:FileSystem`): deleted; if it was renamed or moved, add an "
+                      "alias to keep it; it is protected, so `pulumi up` will refuse until protect is removed"]

@@ -40,6 +40,9 @@ REPLACE_ON: dict[str, tuple[str, ...]] = {
     "aws:s3/bucket:Bucket": ("bucket", "bucketPrefix", "objectLockEnabled", "region"),
     "aws:kms/key:Key": ("customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "region", "xksKeyId"),
     "aws:backup/vault:Vault": ("kmsKeyArn", "name", "region"),
+    # Service volumes (components/file_volume.py): the files themselves.
+    "aws:efs/fileSystem:FileSystem": ("availabilityZoneName", "creationToken", "encrypted", "kmsKeyId",
+                                      "performanceMode", "region"),
 }
 STATEFUL = frozenset(REPLACE_ON)
 
