@@ -75,10 +75,15 @@ def image_owners(services: dict[str, ServiceSettings]) -> dict[str, str]:
     return owners
 
 
+def image_definers(services: dict[str, ServiceSettings], owners: dict[str, str]) -> dict[str, str]:
+    """key -> the name of the service whose settings define that image."""
+    return {key: min(n for n, k in owners.items() if k == key and services[n].image.service is None)
+            for key in sorted(set(owners.values()))}
+
+
 def image_settings(services: dict[str, ServiceSettings], owners: dict[str, str]) -> dict[str, ServiceSettings]:
     """key -> a service whose settings define that image."""
-    return {key: services[min(n for n, k in owners.items() if k == key and services[n].image.service is None)]
-            for key in sorted(set(owners.values()))}
+    return {key: services[name] for key, name in image_definers(services, owners).items()}
 
 
 def service_environment(settings: StackSettings, name: str, wiring: AppWiring) -> dict[str, pulumi.Input[str]]:
@@ -110,11 +115,12 @@ class App(pulumi.ComponentResource):
         settings, child = args.settings, pulumi.ResourceOptions(parent=self)
         owners = image_owners(settings.services)
         self._image_sources = image_settings(settings.services, owners)
+        definers = image_definers(settings.services, owners)
         self.images = {
             key: Image(f"image-{key}", ImageArgs(
                 repository_name=args.names.repository(key), keep_images=settings.registry.keep_images,
                 kms_key_arn=args.kms_key_arn, build=source.image.build, uri=source.image.uri,
-                project_dir=args.project_dir), child)
+                project_dir=args.project_dir, settings_key=f"services.{definers[key]}.image.build"), child)
             for key, source in self._image_sources.items()
         }
         self._owners = owners

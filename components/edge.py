@@ -72,7 +72,7 @@ class Edge(pulumi.ComponentResource):
         settings, names = args.settings, args.names
         lb, child = settings.load_balancer, pulumi.ResourceOptions(parent=self)
         self.access_logs = AccessLogs("access-logs", AccessLogsArgs(
-            bucket_name=f"{names.prefix}-alb-logs-{args.account_id}-{settings.region}",
+            bucket_name=names.bucket("alb-logs", args.account_id, settings.region),
             retention_days=lb.access_logs_retention_days, region=settings.region, account_id=args.account_id,
             protect=settings.is_production), child)
         targets = public_targets(settings, args.service_groups)

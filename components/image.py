@@ -18,6 +18,10 @@ TAG_LENGTH = 12
 UNTAGGED_EXPIRE_DAYS = 1
 
 
+class ImageSourceError(ValueError):
+    """The build context or Dockerfile named by the settings is not there: one message naming the key."""
+
+
 def _ignore_pattern(pattern: str) -> re.Pattern:
     """A .dockerignore pattern as a regex: `*` and `?` stay within one path segment, `**` spans segments."""
     parts = re.split(r"(\*\*/?|\*|\?)", pattern.strip("/"))
@@ -66,7 +70,7 @@ def context_tag(path: str | Path, extra: tuple[str, ...] = ()) -> str:
     """First 12 hex of sha256 over the context's files (paths, modes, bytes) and `extra` build inputs."""
     context = Path(path)
     if not context.is_dir():
-        raise FileNotFoundError(f"image build context {str(path)!r} is not a directory")
+        raise ImageSourceError(f"image build context {str(path)!r} is not a directory")
     digest = hashlib.sha256()
     for relative in context_files(context):
         file = context / relative
@@ -89,12 +93,17 @@ def build_inputs(build: BuildSettings) -> tuple[str, ...]:
     )
 
 
-def image_tag(project_dir: str | Path, build: BuildSettings) -> str:
-    """The tag of a build: the context's files, the Dockerfile (even outside the context) and the build settings."""
+def image_tag(project_dir: str | Path, build: BuildSettings, key: str = "image.build") -> str:
+    """The tag of a build: the context's files, the Dockerfile (even outside the context) and the build settings;
+    ImageSourceError naming `key` (the settings path of the build) when the context or Dockerfile is missing."""
     context = Path(project_dir, build.context)
     dockerfile = context / build.dockerfile
+    if not context.is_dir():
+        raise ImageSourceError(f"{key}.context: directory {build.context!r} not found (looked for {context}); the "
+                               "build context is relative to the project directory (where Pulumi.yaml is)")
     if not dockerfile.is_file():
-        raise FileNotFoundError(f"image.build.dockerfile: {str(dockerfile)!r} is not a file")
+        raise ImageSourceError(f"{key}.dockerfile: file {build.dockerfile!r} not found (looked for {dockerfile}); "
+                               "the Dockerfile is relative to the build context")
     dockerfile_digest = hashlib.sha256(dockerfile.read_bytes()).hexdigest()
     return context_tag(context, build_inputs(build) + (f"dockerfile-sha256={dockerfile_digest}",))
 
@@ -128,6 +137,7 @@ class ImageArgs:
     build: BuildSettings | None = None
     uri: str | None = None
     project_dir: str = "."
+    settings_key: str = "image.build"  # where `build` comes from, for messages
 
     def __post_init__(self) -> None:
         if (self.build is None) == (self.uri is None):
@@ -167,7 +177,10 @@ class Image(pulumi.ComponentResource):
     def _build(self, name: str, args: ImageArgs, build: BuildSettings) -> pulumi.Output[str]:
         """Build for the task's platform, push with a short-lived ECR token; the reference is digest-pinned."""
         # Tags are immutable: the tag must change whenever what Docker builds changes.
-        self.tag = image_tag(args.project_dir, build)
+        try:
+            self.tag = image_tag(args.project_dir, build, args.settings_key)
+        except ImageSourceError as error:
+            raise pulumi.RunError(str(error)) from None  # one line at preview, no traceback
         token = aws.ecr.get_authorization_token_output(
             registry_id=self.repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
         )

@@ -47,3 +47,7 @@ class StackNames:
     def repository(self, image: str) -> str:
         """ECR repository of an image."""
         return physical_name("ecr-repository", self.prefix, image)
+
+    def bucket(self, role: str, account_id: str, region: str) -> str:
+        """An S3 bucket: `<app>-<stack>-<role>-<account>-<region>` (bucket names are global), hashed past 63."""
+        return physical_name("s3-bucket", self.prefix, role, account_id, region)

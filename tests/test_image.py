@@ -8,7 +8,8 @@ import pytest
 from pulumi.runtime import rpc
 
 import tools.mocks
-from components.image import Image, ImageArgs, context_files, context_tag, image_tag, lifecycle_policy
+from components.image import (Image, ImageArgs, ImageSourceError, context_files, context_tag, image_tag,
+                              lifecycle_policy)
 from settings import SettingsError, parse_settings
 from settings.image import BuildSettings
 from tests.helpers import ROOT, assert_inputs, one, parsed, resources, stack_settings
@@ -148,9 +149,16 @@ def test_image_tag_covers_the_dockerfile_and_build_settings(tmp_path):
                 BuildSettings(args={"A": "1"}), BuildSettings(dockerfile="../Dockerfile.prod")]
     tags = {image_tag(tmp_path, v) for v in variants}
     assert len(tags) == 4 and base not in tags
-    with pytest.raises(FileNotFoundError, match="image.build.dockerfile"):
-        image_tag(tmp_path, BuildSettings(dockerfile="Missing"))
-    with pytest.raises(FileNotFoundError, match="is not a directory"):
+    with pytest.raises(ImageSourceError) as caught:
+        image_tag(tmp_path, BuildSettings(dockerfile="Missing"), "services.web.image.build")
+    assert str(caught.value) == (f"services.web.image.build.dockerfile: file 'Missing' not found (looked for "
+                                 f"{tmp_path}/app/Missing); the Dockerfile is relative to the build context")
+    with pytest.raises(ImageSourceError) as caught:
+        image_tag(tmp_path, BuildSettings(context="nope"), "services.web.image.build")
+    assert str(caught.value) == (f"services.web.image.build.context: directory 'nope' not found (looked for "
+                                 f"{tmp_path}/nope); the build context is relative to the project directory "
+                                 "(where Pulumi.yaml is)")
+    with pytest.raises(ImageSourceError, match="is not a directory"):
         context_tag(tmp_path / "nope")
 
 
@@ -258,3 +266,21 @@ def test_lifecycle_policy_is_valid_json_with_ordered_priorities():
     rules = json.loads(lifecycle_policy(7))["rules"]
     assert [r["rulePriority"] for r in rules] == [1, 2]
     assert rules[1]["selection"]["countNumber"] == 7
+
+
+@pytest.mark.parametrize("build, message", [
+    ({"context": "nope"}, "services.web.image.build.context: directory 'nope' not found (looked for {root}/nope); "
+                          "the build context is relative to the project directory (where Pulumi.yaml is)"),
+    ({"dockerfile": "Nope.Dockerfile"}, "services.web.image.build.dockerfile: file 'Nope.Dockerfile' not found "
+                                        "(looked for {root}/app/Nope.Dockerfile); the Dockerfile is relative to the "
+                                        "build context"),
+])
+def test_a_missing_build_source_is_one_message_at_preview(build, message):
+    from tests.helpers import stack_settings
+    from tools.preview import PreviewError, build_graph
+
+    raw = stack_settings("staging")
+    services = {**raw["services"], "web": {**raw["services"]["web"], "image": {"build": build}}}
+    with pytest.raises(PreviewError) as caught:
+        build_graph("staging", settings={**raw, "services": services})
+    assert (caught.value.exit_code, str(caught.value)) == (2, message.format(root=ROOT))
