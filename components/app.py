@@ -120,7 +120,7 @@ class App(pulumi.ComponentResource):
             key: Image(f"image-{key}", ImageArgs(
                 repository_name=args.names.repository(key), keep_images=settings.registry.keep_images,
                 kms_key_arn=args.kms_key_arn, build=source.image.build, uri=source.image.uri,
-                project_dir=args.project_dir, settings_key=f"services.{definers[key]}.image.build"), child)
+                project_dir=args.project_dir, settings_key=f"services.{definers[key]}.image"), child)
             for key, source in self._image_sources.items()
         }
         self._owners = owners

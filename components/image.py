@@ -83,6 +83,54 @@ def context_tag(path: str | Path, extra: tuple[str, ...] = ()) -> str:
     return digest.hexdigest()[:TAG_LENGTH]
 
 
+# The task mounts a writable volume at /tmp (components/app_task.py TMP_VOLUME) under a read-only root. On Fargate
+# that bind mount starts root-owned 0755 unless the image declares the path a VOLUME, in which case it starts with
+# the image's directory and its permissions (/tmp: 1777) (ECS Developer Guide, "Bind mounts", considerations:
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/bind-mounts.html). The app runs as uid 1001, so an
+# image without `VOLUME /tmp` gets a /tmp it cannot write. A root init container that chmods the volume would break
+# the policy pack's ecs-non-root-user rule, so the image has to declare it.
+TMP_PATH = "/tmp"
+URI_TMP_WARNING = ("{key}: the task mounts a writable /tmp, which only a uid-1001 process can write if the image "
+                   "declares `VOLUME [\"/tmp\"]`; make sure {uri} does (app/README.md, \"Images not built here\")")
+
+
+def dockerfile_stages(text: str) -> list[tuple[str | None, str | None, list[str]]]:
+    """(stage name, base, VOLUME paths) per FROM of a Dockerfile: continuations joined, comments dropped."""
+    joined = re.sub(r"\\[ \t]*\n", " ", text)
+    stages: list[tuple[str | None, str | None, list[str]]] = []
+    for line in joined.splitlines():
+        words = line.strip().split(None, 1)
+        if not words or words[0].startswith("#"):
+            continue
+        instruction, rest = words[0].upper(), (words[1] if len(words) > 1 else "")
+        if instruction == "FROM":
+            parts = [w for w in rest.split() if not w.startswith("--")]
+            name = parts[2].lower() if len(parts) >= 3 and parts[1].lower() == "as" else None
+            stages.append((name, parts[0].lower() if parts else None, []))
+        elif instruction == "VOLUME" and stages:
+            try:
+                paths = json.loads(rest) if rest.strip().startswith("[") else rest.split()
+            except ValueError:
+                paths = rest.split()
+            stages[-1][2].extend(posixpath.normpath(str(path)) for path in paths)
+    return stages
+
+
+def declares_volume(text: str, path: str, target: str | None = None) -> bool:
+    """Whether the built stage (`target`, else the last), or a stage it is built FROM, declares VOLUME `path`."""
+    stages = dockerfile_stages(text)
+    by_name = {name: index for index, (name, _, _) in enumerate(stages) if name}
+    index = by_name.get(target.lower()) if target else len(stages) - 1
+    seen = set()
+    while index is not None and index not in seen:
+        seen.add(index)
+        _, base, volumes = stages[index]
+        if path in volumes:
+            return True
+        index = by_name.get(base) if by_name.get(base, len(stages)) < index else None
+    return False
+
+
 def build_inputs(build: BuildSettings) -> tuple[str, ...]:
     """Build settings that change the image without changing the context: they change the tag too."""
     return (
@@ -106,6 +154,17 @@ def image_tag(project_dir: str | Path, build: BuildSettings, key: str = "image.b
                                "the Dockerfile is relative to the build context")
     dockerfile_digest = hashlib.sha256(dockerfile.read_bytes()).hexdigest()
     return context_tag(context, build_inputs(build) + (f"dockerfile-sha256={dockerfile_digest}",))
+
+
+def check_tmp_volume(project_dir: str | Path, build: BuildSettings, key: str) -> None:
+    """ImageSourceError unless the Dockerfile's built stage declares VOLUME /tmp (see TMP_PATH)."""
+    dockerfile = Path(project_dir, build.context, build.dockerfile)
+    if not declares_volume(dockerfile.read_text(encoding="utf-8", errors="replace"), TMP_PATH, build.target):
+        stage = f"stage {build.target!r}" if build.target else "final stage"
+        raise ImageSourceError(
+            f"{key}.dockerfile: {build.dockerfile!r} declares no VOLUME /tmp in its {stage}; the task mounts a "
+            "writable /tmp under a read-only root, and Fargate creates it root-owned 0755 (not writable by uid "
+            "1001) unless the image declares the path a VOLUME: add `VOLUME [\"/tmp\"]` (app/Dockerfile)")
 
 
 def lifecycle_policy(keep_images: int) -> str:
@@ -137,7 +196,7 @@ class ImageArgs:
     build: BuildSettings | None = None
     uri: str | None = None
     project_dir: str = "."
-    settings_key: str = "image.build"  # where `build` comes from, for messages
+    settings_key: str = "image"  # the settings path of this image (`services.<name>.image`), for messages
 
     def __post_init__(self) -> None:
         if (self.build is None) == (self.uri is None):
@@ -171,6 +230,7 @@ class Image(pulumi.ComponentResource):
             self.image_uri = self._build(name, args, args.build)
         else:
             self.image_uri = pulumi.Output.from_input(args.uri)
+            pulumi.log.warn(URI_TMP_WARNING.format(key=f"{args.settings_key}.uri", uri=args.uri), resource=self)
         self.register_outputs({"repository_url": self.repository_url, "repository_arn": self.repository_arn,
                                "image_uri": self.image_uri})
 
@@ -178,7 +238,8 @@ class Image(pulumi.ComponentResource):
         """Build for the task's platform, push with a short-lived ECR token; the reference is digest-pinned."""
         # Tags are immutable: the tag must change whenever what Docker builds changes.
         try:
-            self.tag = image_tag(args.project_dir, build, args.settings_key)
+            self.tag = image_tag(args.project_dir, build, f"{args.settings_key}.build")
+            check_tmp_volume(args.project_dir, build, f"{args.settings_key}.build")
         except ImageSourceError as error:
             raise pulumi.RunError(str(error)) from None  # one line at preview, no traceback
         token = aws.ecr.get_authorization_token_output(

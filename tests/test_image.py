@@ -8,8 +8,8 @@ import pytest
 from pulumi.runtime import rpc
 
 import tools.mocks
-from components.image import (Image, ImageArgs, ImageSourceError, context_files, context_tag, image_tag,
-                              lifecycle_policy)
+from components.image import (Image, ImageArgs, ImageSourceError, context_files, context_tag, declares_volume,
+                              image_tag, lifecycle_policy)
 from settings import SettingsError, parse_settings
 from settings.image import BuildSettings
 from tests.helpers import ROOT, assert_inputs, one, parsed, resources, stack_settings
@@ -239,7 +239,7 @@ def test_build_pushes_the_context_hash_tag_and_exports_the_digest(revealed):
 
 
 def test_build_settings_reach_docker(tmp_path):
-    write(tmp_path, {"api/docker/Dockerfile": "FROM node:22-alpine", "api/index.js": ""})
+    write(tmp_path, {"api/docker/Dockerfile": "FROM node:22-alpine AS runtime\nVOLUME /tmp\n", "api/index.js": ""})
     build = BuildSettings(context="api", dockerfile="docker/Dockerfile", platform="linux/arm64", target="runtime",
                           args={"NODE_ENV": "production"})
     graph = graph_of(build=build, project_dir=str(tmp_path))
@@ -284,3 +284,37 @@ def test_a_missing_build_source_is_one_message_at_preview(build, message):
     with pytest.raises(PreviewError) as caught:
         build_graph("staging", settings={**raw, "services": services})
     assert (caught.value.exit_code, str(caught.value)) == (2, message.format(root=ROOT))
+
+
+
+@pytest.mark.parametrize("dockerfile, target, declared", [
+    ((ROOT / "app" / "Dockerfile").read_text(), None, True),  # the sample app
+    ('FROM node:22-slim\nUSER 1001\nCMD ["node", "server.js"]\n', None, False),
+    ("FROM node:22-slim\nVOLUME /data \\\n    /tmp/\n", None, True),  # continuation, trailing slash
+    ('FROM node:22-slim\n# VOLUME ["/tmp"]\n', None, False),  # a comment
+    ('FROM node:22 AS build\nVOLUME ["/tmp"]\nFROM node:22-slim\nCOPY --from=build /app /app\n', None, False),
+    ('FROM node:22 AS base\nVOLUME ["/tmp"]\nFROM base AS runtime\nUSER 1001\n', None, True),  # inherited
+    ('FROM node:22 AS runtime\nVOLUME ["/tmp"]\nFROM node:22 AS test\nRUN npm test\n', "runtime", True),
+    ('FROM node:22 AS runtime\nUSER 1001\nFROM node:22 AS test\nVOLUME /tmp\n', "runtime", False),
+])
+def test_declares_volume_reads_the_built_stage(dockerfile, target, declared):
+    assert declares_volume(dockerfile, "/tmp", target) is declared
+
+
+def test_a_build_without_volume_tmp_is_one_message_at_preview(tmp_path):
+    write(tmp_path, {"api/Dockerfile": 'FROM node:22-slim\nUSER 1001:1001\nCMD ["node", "server.js"]\n'})
+    with pytest.raises(pulumi.RunError) as caught:
+        graph_of(build=BuildSettings(context="api"), project_dir=str(tmp_path))
+    assert str(caught.value) == (
+        "image.build.dockerfile: 'Dockerfile' declares no VOLUME /tmp in its final stage; the task mounts a writable "
+        "/tmp under a read-only root, and Fargate creates it root-owned 0755 (not writable by uid 1001) unless the "
+        'image declares the path a VOLUME: add `VOLUME ["/tmp"]` (app/Dockerfile)')
+
+
+def test_a_prebuilt_image_is_warned_about_volume_tmp(monkeypatch):
+    warnings = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, resource=None, **_: warnings.append(message))
+    graph_of(uri=DIGEST, build=None)
+    assert warnings == [
+        f'image.uri: the task mounts a writable /tmp, which only a uid-1001 process can write if the image declares '
+        f'`VOLUME ["/tmp"]`; make sure {DIGEST} does (app/README.md, "Images not built here")']
