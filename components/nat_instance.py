@@ -2,7 +2,7 @@
 target, and an Elastic IP, both taken over by each new instance at boot (fck-nat's high-availability design)."""
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -41,6 +41,10 @@ class NatInstanceArgs:
     name_prefix: str
     warning_topic_arn: pulumi.Input[str] | None = None
     critical_topic_arn: pulumi.Input[str] | None = None
+    # The provider's default tags reach neither an auto scaling group nor what its launch template starts
+    # (https://github.com/hashicorp/terraform-provider-aws/issues/19387): the stack's tags (project, stack,
+    # environment, cost centre) go on the group, instances, volumes and interfaces from here.
+    instance_tags: dict[str, str] = field(default_factory=dict)
 
 
 def boot_script(eni_id: str, allocation_id: str | None) -> str:
@@ -165,7 +169,7 @@ class NatInstance(pulumi.ComponentResource):
         )
         self.address = aws.ec2.Eip(f"{name}-eip", domain="vpc", tags=tags, opts=child) if args.elastic_ip else None
         profile, permissions = self._instance_profile(args)
-        template = self._launch_template(args, profile, tags)
+        template = self._launch_template(args, profile, {**args.instance_tags, **tags})
         self.group = aws.autoscaling.Group(
             name,
             min_size=GROUP_SIZE[0],
@@ -182,7 +186,8 @@ class NatInstance(pulumi.ComponentResource):
                                               "instance_warmup": "300"}},
             enabled_metrics=["GroupDesiredCapacity", "GroupInServiceInstances"],
             metrics_granularity="1Minute",
-            tags=[{"key": key, "value": value, "propagate_at_launch": False} for key, value in tags.items()],
+            tags=[{"key": key, "value": value, "propagate_at_launch": False}
+                  for key, value in {**args.instance_tags, **tags}.items()],
             # The first instance boots straight into EC2 calls: its permissions must exist before it does.
             opts=pulumi.ResourceOptions(parent=self, depends_on=permissions),
         )
@@ -238,7 +243,7 @@ class NatInstance(pulumi.ComponentResource):
             tag_specifications=[{"resource_type": kind, "tags": tags}
                                 for kind in ("instance", "volume", "network-interface")],
             update_default_version=True,
-            tags=tags,
+            tags={"Name": tags["Name"], TAG: tags[TAG]},
             opts=pulumi.ResourceOptions(parent=self),
         )
 

@@ -2,7 +2,7 @@
 flow logs."""
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -51,6 +51,7 @@ class NetworkArgs:
     name_prefix: str | None = None
     warning_topic_arn: pulumi.Input[str] | None = None
     critical_topic_arn: pulumi.Input[str] | None = None
+    instance_tags: dict[str, str] = field(default_factory=dict)  # the provider's default tags, for NAT instances
     flow_logs_class: str = "STANDARD"
 
 
@@ -254,6 +255,7 @@ class Network(pulumi.ComponentResource):
                     name_prefix=prefix,
                     warning_topic_arn=args.warning_topic_arn,
                     critical_topic_arn=args.critical_topic_arn,
+                    instance_tags=args.instance_tags,
                 ),
                 pulumi.ResourceOptions(parent=self, depends_on=[igw]),
             )

@@ -23,13 +23,14 @@ ROUTE = "aws:ec2/route:Route"
 SUBNET = "aws:ec2/subnet:Subnet"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 WARN, CRIT = f"arn:aws:sns:us-east-1:{ACCOUNT}:warning", f"arn:aws:sns:us-east-1:{ACCOUNT}:critical"
+STACK_TAGS = {"project": "nodeapi", "stack": "test", "cost-center": "platform"}  # what the provider's default tags hold
 
 
 def network(**changes) -> dict:
     """The graph of a two-AZ network with NAT instances (staging's shape), built alone under the mocks."""
     args = dict(cidr="10.30.0.0/16", az_count=2, nat_strategy="instance", interface_endpoints=False,
                 flow_logs_retention_days=14, region="us-east-1", account_id=ACCOUNT, name_prefix="nodeapi-test",
-                warning_topic_arn=WARN, critical_topic_arn=CRIT)
+                warning_topic_arn=WARN, critical_topic_arn=CRIT, instance_tags=STACK_TAGS)
     args.update(changes)
     return record(lambda: Network("network", NetworkArgs(**args)))
 
@@ -51,7 +52,8 @@ def test_launch_template_is_hardened_and_boots_the_script(single):
     eni, allocation = _ids(single)
     inputs = dict(template["inputs"])
     assert base64.b64decode(inputs.pop("userData")).decode() == boot_script(eni, allocation)
-    tags = {"Name": "nodeapi-test-nat-a", "nodeapi:nat-instance": "nodeapi-test-nat-a"}
+    own = {"Name": "nodeapi-test-nat-a", "nodeapi:nat-instance": "nodeapi-test-nat-a"}
+    tags = {**STACK_TAGS, **own}  # the provider's default tags do not reach what a launch template starts
     assert inputs == {
         "description": "nodeapi-test-nat-a: Amazon Linux 2023 arm64 NAT instance",
         "imageId": "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
@@ -67,7 +69,7 @@ def test_launch_template_is_hardened_and_boots_the_script(single):
                                                                    "encrypted": True, "deleteOnTermination": True}}],
         "tagSpecifications": [{"resourceType": kind, "tags": tags} for kind in ("instance", "volume", "network-interface")],
         "updateDefaultVersion": True,
-        "tags": tags,
+        "tags": own,
     }
     assert "keyName" not in inputs and IMAGE_ID == inputs["imageId"]
 
@@ -84,8 +86,8 @@ def test_group_of_one_replaces_the_instance_and_waits_for_its_permissions(single
         "instanceRefresh": {"strategy": "Rolling", "preferences": {
             "minHealthyPercentage": 100, "maxHealthyPercentage": 200, "instanceWarmup": "300"}},
         "enabledMetrics": ["GroupDesiredCapacity", "GroupInServiceInstances"], "metricsGranularity": "1Minute",
-        "tags": [{"key": "Name", "value": "nodeapi-test-nat-a", "propagateAtLaunch": False},
-                 {"key": "nodeapi:nat-instance", "value": "nodeapi-test-nat-a", "propagateAtLaunch": False}],
+        "tags": [{"key": key, "value": value, "propagateAtLaunch": False} for key, value in {
+            **STACK_TAGS, "Name": "nodeapi-test-nat-a", "nodeapi:nat-instance": "nodeapi-test-nat-a"}.items()],
     }
     waits_for = {u.rsplit("::", 1)[0].rsplit("$", 1)[-1] for u in group["options"]["dependsOn"]}
     assert waits_for == {"aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"}
