@@ -72,6 +72,9 @@ TRUSTS: dict[str, Trust] = {
     "s3-replication": Trust("s3.amazonaws.com",
                             "https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html",
                             False),
+    # NAT instances' instance profile role: the EC2 page's trust policy has no condition.
+    "ec2-instance": Trust("ec2.amazonaws.com",
+                          "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html", False),
     "chatbot": Trust("chatbot.amazonaws.com",
                      "https://docs.aws.amazon.com/chatbot/latest/adminguide/chatbot-iam-policies.html", False),
 }
@@ -87,6 +90,7 @@ DEFAULT_TRUST = {
     "lambda.amazonaws.com": "lambda",
     "s3.amazonaws.com": "s3-replication",
     "chatbot.amazonaws.com": "chatbot",
+    "ec2.amazonaws.com": "ec2-instance",
 }
 
 

@@ -159,7 +159,12 @@ def image_tag(project_dir: str | Path, build: BuildSettings, key: str = "image.b
 def check_tmp_volume(project_dir: str | Path, build: BuildSettings, key: str) -> None:
     """ImageSourceError unless the Dockerfile's built stage declares VOLUME /tmp (see TMP_PATH)."""
     dockerfile = Path(project_dir, build.context, build.dockerfile)
-    if not declares_volume(dockerfile.read_text(encoding="utf-8", errors="replace"), TMP_PATH, build.target):
+    text = dockerfile.read_text(encoding="utf-8", errors="replace")
+    stages = [name for name, _, _ in dockerfile_stages(text) if name]
+    if build.target and build.target.lower() not in stages:
+        raise ImageSourceError(f"{key}.target: got {build.target!r}; {build.dockerfile!r} has no stage of that name "
+                               f"(its named stages: {', '.join(stages) or 'none'})")
+    if not declares_volume(text, TMP_PATH, build.target):
         stage = f"stage {build.target!r}" if build.target else "final stage"
         raise ImageSourceError(
             f"{key}.dockerfile: {build.dockerfile!r} declares no VOLUME /tmp in its {stage}; the task mounts a "

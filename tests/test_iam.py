@@ -31,6 +31,8 @@ EXPECTED_ROLES = {
     "database-monitoring": ("monitoring.rds.amazonaws.com", PINNED),
     "database-proxy": ("rds.amazonaws.com", None),
     "network-flow-logs": ("vpc-flow-logs.amazonaws.com", PINNED),
+    "network-nat-a-instance": ("ec2.amazonaws.com", None),
+    "office-hours-db": ("scheduler.amazonaws.com", PINNED),
 }
 
 
@@ -54,6 +56,7 @@ def statement(service: str, condition: dict | None) -> dict:
     ("lambda", "lambda.amazonaws.com", False),
     ("s3-replication", "s3.amazonaws.com", False),
     ("chatbot", "chatbot.amazonaws.com", False),
+    ("ec2-instance", "ec2.amazonaws.com", False),
 ])
 def test_trust_table_pins_each_kind_of_role(key, service, pinned):
     assert (TRUSTS[key].service, TRUSTS[key].source_account) == (service, pinned)
@@ -64,7 +67,7 @@ def test_trust_table_pins_each_kind_of_role(key, service, pinned):
 
 def test_table_covers_exactly_the_decided_kinds():
     assert sorted(TRUSTS) == sorted([
-        "backup", "chatbot", "ecs-infrastructure", "ecs-lifecycle-hook", "ecs-task", "ecs-task-execution", "lambda",
+        "backup", "chatbot", "ec2-instance", "ecs-infrastructure", "ecs-lifecycle-hook", "ecs-task", "ecs-task-execution", "lambda",
         "rds-monitoring", "rds-proxy", "s3-replication", "scheduler", "vpc-flow-logs"])
     # A bare principal gets the row without a condition where a service has several (ECS tasks, ECS).
     assert DEFAULT_TRUST["ecs-tasks.amazonaws.com"] == "ecs-task-execution"

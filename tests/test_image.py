@@ -322,3 +322,11 @@ def test_a_prebuilt_image_is_warned_about_volume_tmp(monkeypatch):
     assert warnings == [
         f'image.uri: the task mounts a writable /tmp, which only a uid-1001 process can write if the image declares '
         f'`VOLUME ["/tmp"]`; make sure {DIGEST} does (app/README.md, "Images not built here")']
+
+
+def test_a_target_the_dockerfile_lacks_is_one_message_at_preview(tmp_path):
+    write(tmp_path, {"api/Dockerfile": "FROM node:22-slim AS base\nVOLUME /tmp\nFROM base AS runtime\n"})
+    with pytest.raises(pulumi.RunError) as caught:
+        graph_of(build=BuildSettings(context="api", target="prod"), project_dir=str(tmp_path))
+    assert str(caught.value) == ("image.build.target: got 'prod'; 'Dockerfile' has no stage of that name (its named "
+                                 "stages: base, runtime)")

@@ -89,7 +89,7 @@ def prod_opened_up() -> dict:
             "bot": {"access": "public", "port": 8080, "command": ["node", "bot.js"], "cpu": 256, "memory": 512,
                     "scaling": {"desiredCount": 2, "minCount": 2, "maxCount": 2},
                     "public": {"routes": [{"paths": ["/telegram/*"]}], "bakeTimeMinutes": 10}},
-            "runtime": {"access": "internal", "port": 8000, "image": {"build": {"context": "app", "target": "runtime"}},
+            "runtime": {"access": "internal", "port": 8000, "image": {"build": {"context": "app", "args": {"VARIANT": "runtime"}}},
                         "healthCheck": {"command": ["CMD", "python", "-c", "import sys; sys.exit(0)"]}},
         })
 
