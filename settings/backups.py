@@ -11,27 +11,51 @@ from .network import check_log_retention
 PROD_MIN_RETENTION_DAYS = 30
 DUMP_DIR = "/var/lib/postgresql/data"  # a VOLUME of the postgres image (mode 1777): writable by a non-root user
 DUMP_FILE = "db.dump"
-DEFAULT_DUMP_IMAGE = "public.ecr.aws/docker/library/postgres:16-alpine"
+POSTGRES_IMAGE = "public.ecr.aws/docker/library/postgres:{major}-alpine"
+DEFAULT_DUMP_IMAGE = POSTGRES_IMAGE.format(major=16)  # the image of the default engine version
 DEFAULT_UPLOAD_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2"
 # Connection comes from PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD/PGSSLMODE set on the container.
 DEFAULT_DUMP_COMMAND = ("pg_dump", "--format=custom", "--compress=6", "--no-owner", "--no-privileges",
                         f"--file={DUMP_DIR}/{DUMP_FILE}")
 _CRON = re.compile(r"^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
+_CRON_FIELDS = re.compile(r"^cron\((\S+)( \S+){5}\)$")
 
 
 def check_schedule(value: str) -> str:
-    """EventBridge / AWS Backup schedule expressions."""
+    """EventBridge Scheduler expressions: cron(...) or rate(...), any frequency."""
     if not _CRON.match(value):
         raise ValueError("expected a schedule expression, e.g. 'cron(0 2 * * ? *)'")
     return value
+
+
+def check_backup_schedule(value: str) -> str:
+    """AWS Backup rules: a 6-field cron expression, at most once an hour (a single minute).
+
+    AWS Backup takes cron expressions only (BackupRule.ScheduleExpression) and refuses intervals under 60 minutes.
+    """
+    match = _CRON_FIELDS.match(value)
+    if not match:
+        raise ValueError("AWS Backup takes a 6-field cron expression, e.g. 'cron(0 */6 * * ? *)' (every 6 hours)")
+    if not re.fullmatch(r"[0-9]|[1-5][0-9]", match.group(1)):
+        raise ValueError("AWS Backup runs a rule at most once an hour: the minutes field must be one minute (0-59), "
+                         "e.g. 'cron(15 * * * ? *)'")
+    return value
+
+
+def postgres_image(major: int) -> str:
+    """The official postgres image (pg_dump, psql) of a major, from ECR Public (no Docker Hub rate limits)."""
+    return POSTGRES_IMAGE.format(major=major)
 
 
 class DumpSettings(Section):
     """The nightly logical dump: a scheduled Fargate task writing pg_dump output to the backup bucket."""
 
     enabled: bool = Field(default=True, description="schedule the nightly pg_dump")
-    schedule: str = Field(default="cron(0 2 * * ? *)", description="EventBridge Scheduler expression, UTC")
-    image: str = Field(default=DEFAULT_DUMP_IMAGE, description="image with pg_dump (major >= the server's)")
+    schedule: str = Field(default="cron(0 2 * * ? *)",
+                          description="EventBridge Scheduler expression, UTC, any frequency (e.g. every 6 hours: "
+                                      "'cron(0 */6 * * ? *)'); the dump's RPO is its interval")
+    image: str | None = Field(default=None, description="image with pg_dump (major >= the server's); default: "
+                                                       "postgres:<database major>-alpine from ECR Public")
     command: list[str] = Field(default=list(DEFAULT_DUMP_COMMAND), min_length=1,
                                description=f"dump command; must write {DUMP_DIR}/{DUMP_FILE}")
     upload_image: str = Field(default=DEFAULT_UPLOAD_IMAGE, description="image with the AWS CLI")
@@ -56,7 +80,9 @@ class BackupSettings(Section):
     retention_days: int = Field(default=30, ge=1, description="dumps and AWS Backup recovery points kept (days)")
     noncurrent_retention_days: int = Field(default=7, ge=1, description="overwritten/deleted dump versions kept")
     cross_region: bool = Field(default=False, description="replicate the bucket to backupRegion (required in production)")
-    plan_schedule: str = Field(default="cron(0 7 * * ? *)", description="AWS Backup nightly rule, UTC (after the RDS backup window)")
+    plan_schedule: str = Field(default="cron(0 7 * * ? *)",
+                               description="AWS Backup rule, UTC cron, at most hourly (default nightly after the RDS "
+                                           "backup window); its RPO is its interval")
     object_lock: Literal["none", "governance", "compliance"] = Field(
         default="none", description="S3 object lock mode on dumps (compliance cannot be shortened, even by root)"
     )
@@ -66,7 +92,7 @@ class BackupSettings(Section):
     @field_validator("plan_schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
-        return check_schedule(value)
+        return check_backup_schedule(value)
 
     @model_validator(mode="after")
     def _lock(self) -> "BackupSettings":

@@ -6,7 +6,11 @@ from pulumi.runtime.config import set_all_config
 
 from components.app_secrets import config_overrides, secret_slug
 from tests.data_helpers import key_arn, state_of
+from tests.data_tier_graph import use_data_tier_graphs
 from tests.helpers import assert_inputs, children, one, resources
+
+use_data_tier_graphs(globals())  # prod, staging, stack_graph: the DataTier of each real stack
+
 
 NAMES = ("jwt-secret", "jwt-refresh-secret")
 

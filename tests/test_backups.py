@@ -3,8 +3,12 @@
 import pytest
 
 from components.backup_bucket import bucket_name
-from tests.data_helpers import KEY, key_arn, prod_variant, state_of
+from tests.data_helpers import KEY, data_variant, key_arn, state_of
+from tests.data_tier_graph import use_data_tier_graphs
 from tests.helpers import ABSENT, assert_inputs, children, one, parsed, resources
+
+use_data_tier_graphs(globals())  # prod, staging, stack_graph: the DataTier of each real stack
+
 
 BUCKET = "aws:s3/bucket:Bucket"
 PRIMARY = "nodeapi-{stack}-backups-123456789012-us-east-1"
@@ -118,7 +122,7 @@ def test_replication_role_has_least_privilege(prod):
 
 
 def test_object_lock_when_turned_on(prod):
-    graph = prod_variant()
+    graph = data_variant()
     assert_inputs(one(graph, BUCKET, "backup-bucket"), {"objectLockEnabled": True})
     assert_inputs(one(graph, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "backup-bucket-object-lock"),
                   {"objectLockEnabled": "Enabled", "rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": 30}}})
@@ -152,12 +156,12 @@ def test_vaults_are_encrypted_in_both_regions(stack_graph):
 
 
 @pytest.mark.parametrize("stack, days", [("staging", 7), ("prod", 30)])
-def test_nightly_rule_copies_to_the_backup_region(request, stack, days):
+def test_scheduled_rule_copies_to_the_backup_region(request, stack, days):
     graph = request.getfixturevalue(stack)
     copy_vault = state_of(graph, "aws:backup/vault:Vault", "backup-plan-copy-vault")["arn"]
     assert ":us-west-2:" in copy_vault
     assert_inputs(one(graph, "aws:backup/plan:Plan"), {"rules": [{
-        "ruleName": "nightly", "targetVaultName": f"nodeapi-{stack}", "schedule": "cron(0 7 * * ? *)",
+        "ruleName": "scheduled", "targetVaultName": f"nodeapi-{stack}", "schedule": "cron(0 7 * * ? *)",
         "scheduleExpressionTimezone": "Etc/UTC", "lifecycle": {"deleteAfter": days},
         "copyActions": [{"destinationVaultArn": copy_vault, "lifecycle": {"deleteAfter": days}}]}]})
 

@@ -138,7 +138,7 @@ def _options(request) -> dict[str, Any]:
     implicit = {urn for deps in request.propertyDependencies.values() for urn in deps.urns}
     explicit = sorted(set(request.dependencies) - implicit - {request.parent})
     provider = request.provider.rsplit("::", 1)[0] if request.provider else None
-    return {
+    options = {
         "protect": bool(request.protect),
         "ignoreChanges": sorted(request.ignoreChanges),
         "dependsOn": explicit,
@@ -146,3 +146,14 @@ def _options(request) -> dict[str, Any]:
         "deleteBeforeReplace": bool(request.deleteBeforeReplace),
         "provider": provider,
     }
+    aliases = [_alias(alias) for alias in request.aliases]
+    if aliases:  # only when set, so graphs without aliases keep their shape
+        options["aliases"] = aliases
+    return options
+
+
+def _alias(alias) -> dict[str, Any]:
+    """An alias as the engine receives it: a full URN, or a spec (name, type, parent...)."""
+    from google.protobuf.json_format import MessageToDict
+
+    return MessageToDict(alias)
