@@ -185,6 +185,7 @@ class DbAppUser(pulumi.ComponentResource):
         )
         first = pulumi.Output.all(password.result, args.url_host, *args.read_hosts).apply(
             lambda v: json.dumps(secret_document(args.login_users[0], v[0], v[1], args.port, args.db_name, v[2:])))
+        self.initial_value = pulumi.Output.secret(first)
         aws.secretsmanager.SecretVersion(
             f"{name}-secret", secret_id=secret.id, secret_string=pulumi.Output.secret(first),
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]),

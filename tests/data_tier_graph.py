@@ -66,6 +66,7 @@ def data_graph(stack: str, changes: str = "{}") -> dict:
             isolated_subnet_ids=network.isolated_subnet_ids, client_security_groups=clients,
             cluster_arn=cluster.arn, cluster_name=f"nodeapi-{stack}", ready=[network]))
         found["data"] = data
+        pulumi.export("appSecretFirstValue", pulumi.Output.unsecret(data.app_user.initial_value))
         for key, value in data.outputs.items():
             pulumi.export(key, value)
         for service in ("all",) + CLIENTS:
