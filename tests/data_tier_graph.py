@@ -19,6 +19,8 @@ def settings_for(stack: str, changes: str = "{}"):
     """A real stack's settings, sections replaced from a JSON object (hashable, so graphs can be cached)."""
     raw = copy.deepcopy(stack_settings(stack))
     for key, value in json.loads(changes).items():
+        if key.startswith("_"):  # build options, not settings
+            continue
         if value is None:
             # The current model still requires `cache`: keep it for parsing, the DataTier gets None (absent).
             if key != "cache":
@@ -66,6 +68,8 @@ def data_graph(stack: str, changes: str = "{}") -> dict:
             isolated_subnet_ids=network.isolated_subnet_ids, client_security_groups=clients,
             cluster_arn=cluster.arn, cluster_name=f"nodeapi-{stack}", ready=[network]))
         found["data"] = data
+        if raw.get("_extraBackups"):
+            data.add_backup_resources("volumes", raw["_extraBackups"])
         pulumi.export("appSecretFirstValue", pulumi.Output.unsecret(data.app_user.initial_value))
         for key, value in data.outputs.items():
             pulumi.export(key, value)
@@ -81,7 +85,8 @@ def data_graph(stack: str, changes: str = "{}") -> dict:
 
 
 def with_changes(stack: str, **sections) -> dict:
-    """data_graph with settings sections replaced (None: the section removed)."""
+    """data_graph with settings sections replaced (None: the section removed); `_extraBackups`: ARNs passed to
+    `add_backup_resources("volumes", ...)` after the build."""
     return data_graph(stack, json.dumps(sections, sort_keys=True))
 
 
