@@ -35,9 +35,10 @@ def check_backup_schedule(value: str) -> str:
     """
     match = _CRON_FIELDS.match(value)
     if not match:
-        raise ValueError("AWS Backup takes a 6-field cron expression, e.g. 'cron(0 */6 * * ? *)' (every 6 hours)")
+        raise ValueError("expected a 6-field cron expression (AWS Backup takes no rate()), e.g. 'cron(0 */6 * * ? *)' "
+                         "(every 6 hours)")
     if not re.fullmatch(r"[0-9]|[1-5][0-9]", match.group(1)):
-        raise ValueError("AWS Backup runs a rule at most once an hour: the minutes field must be one minute (0-59), "
+        raise ValueError("at most once an hour (AWS Backup's limit): the minutes field must be one minute (0-59), "
                          "e.g. 'cron(15 * * * ? *)'")
     return value
 

@@ -54,11 +54,11 @@ def check_engine_version(value: str, today: date) -> str:
     allowed = ", ".join(map(str, supported_majors(today)))
     ends = STANDARD_SUPPORT_ENDS.get(int(major))
     if ends is None:
-        raise ValueError(f"PostgreSQL {major} is not in RDS standard support (table checked "
+        raise ValueError(f"no RDS standard support for PostgreSQL {major} (table checked "
                          f"{STANDARD_SUPPORT_CHECKED.isoformat()}); allowed majors: {allowed}")
     if today > ends:
-        raise ValueError(f"PostgreSQL {major} left RDS standard support on {ends.isoformat()} (Extended Support is "
-                         f"billed per vCPU-hour); allowed majors: {allowed}")
+        raise ValueError(f"the RDS standard support of PostgreSQL {major} ended on {ends.isoformat()} (Extended "
+                         f"Support is billed per vCPU-hour); allowed majors: {allowed}")
     return value
 
 

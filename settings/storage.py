@@ -3,9 +3,9 @@
 import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
-from .base import Section, rule_error
+from .base import Section
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -30,16 +30,15 @@ class LifecycleRule(Section):
     infrequent_access_days: int | None = Field(default=None, ge=MIN_INFREQUENT_ACCESS_DAYS,
                                                description="move to STANDARD_IA at this age (30 days or more)")
 
-    @model_validator(mode="after")
-    def _some_action(self) -> "LifecycleRule":
+    def problems(self) -> list[tuple[str, Any, str]]:
+        """(key in the rule, value, what is allowed) for each broken cross-field rule."""
         if self.expire_days is None and self.noncurrent_expire_days is None and self.infrequent_access_days is None:
-            raise rule_error("prefix", self.prefix,
-                             "a lifecycle rule needs expireDays, noncurrentExpireDays or infrequentAccessDays")
+            return [("prefix", self.prefix,
+                     "a lifecycle rule needs expireDays, noncurrentExpireDays or infrequentAccessDays")]
         if self.expire_days is not None and self.infrequent_access_days is not None \
                 and self.expire_days <= self.infrequent_access_days:
-            raise rule_error("expireDays", self.expire_days,
-                             f"must exceed infrequentAccessDays ({self.infrequent_access_days})")
-        return self
+            return [("expireDays", self.expire_days, f"must exceed infrequentAccessDays ({self.infrequent_access_days})")]
+        return []
 
 
 class CorsSettings(Section):
@@ -77,12 +76,15 @@ class BucketSettings(Section):
             raise ValueError("not an env var name (UPPER_SNAKE_CASE)")
         return value
 
-    @model_validator(mode="after")
-    def _backup_needs_versions(self) -> "BucketSettings":
+    def problems(self) -> list[tuple[str, Any, str]]:
+        """(key in the bucket, value, what is allowed) for each broken cross-field rule."""
+        found = []
         # AWS Backup for S3 works on versioned buckets only (AWS Backup Developer Guide, "Amazon S3 backups").
         if self.backup and not self.versioned:
-            raise rule_error("backup", True, "AWS Backup protects versioned buckets only: set versioned: true")
-        return self
+            found.append(("backup", True, "AWS Backup protects versioned buckets only: set versioned: true"))
+        for index, rule in enumerate(self.lifecycle):
+            found += [(f"lifecycle[{index}].{key}", value, allowed) for key, value, allowed in rule.problems()]
+        return found
 
     def variable(self, name: str) -> str:
         """The environment variable that carries the bucket name."""
@@ -108,10 +110,11 @@ class StorageSettings(Section):
         return value
 
     def rules(self, stack: Any) -> list[tuple[str, Any, str]]:
+        found = [(f"buckets.{name}.{key}", value, allowed) for name, bucket in self.buckets.items()
+                 for key, value, allowed in bucket.problems()]
         services = getattr(stack, "services", None)
         if not isinstance(services, dict):
-            return []  # the stack model names no services (yet): nothing to check against
-        found = []
+            return found  # the stack model names no services (yet): nothing to check them against
         for name, bucket in self.buckets.items():
             unknown = [s for s in bucket.services if s not in services]
             if unknown:

@@ -5,7 +5,7 @@ import pytest
 from components.backup_bucket import bucket_name
 from tests.data_helpers import KEY, data_variant, key_arn, state_of
 from tests.data_tier_graph import use_data_tier_graphs
-from tests.helpers import ABSENT, assert_inputs, children, one, parsed, resources
+from tests.helpers import ABSENT, assert_inputs, children, one, parsed, resources, stack_settings
 
 use_data_tier_graphs(globals())  # prod, staging, stack_graph: the DataTier of each real stack
 
@@ -192,3 +192,28 @@ def test_components_own_their_resources(prod):
     keys = one(prod, "nodeapi:encryption:Encryption", "encryption")
     assert sorted(r["name"] for r in children(prod, keys["urn"])) == [
         "encryption", "encryption-alias", "encryption-backup", "encryption-backup-alias"]
+
+
+def test_every_six_hours_for_an_rpo_of_hours():
+    """004: backups every 6 hours. Both the dump schedule and the AWS Backup rule take any frequency."""
+    from tests.data_tier_graph import with_changes
+
+    settings = stack_settings("prod")["backups"]
+    graph = with_changes("prod", backups={**settings, "planSchedule": "cron(0 */6 * * ? *)",
+                                          "dump": {"schedule": "cron(30 */6 * * ? *)"}})
+    assert one(graph, "aws:backup/plan:Plan")["inputs"]["rules"][0]["schedule"] == "cron(0 */6 * * ? *)"
+    schedule = one(graph, "aws:scheduler/schedule:Schedule", "db-dump-schedule")["inputs"]
+    assert (schedule["scheduleExpression"], schedule["description"]) == (
+        "cron(30 */6 * * ? *)", "scheduled pg_dump to the backup bucket")
+
+
+def test_the_dump_image_follows_the_database_major():
+    from tests.data_tier_graph import with_changes
+
+    graph = with_changes("prod", database={**stack_settings("prod")["database"], "engineVersion": "17"})
+    containers = parsed(one(graph, "aws:ecs/taskDefinition:TaskDefinition", "db-dump-task")["inputs"][
+        "containerDefinitions"])
+    assert containers[0]["image"] == "public.ecr.aws/docker/library/postgres:17-alpine"
+    users = parsed(one(graph, "aws:ecs/taskDefinition:TaskDefinition", "data-app-user-bootstrap")["inputs"][
+        "containerDefinitions"])
+    assert users[0]["image"] == "public.ecr.aws/docker/library/postgres:17-alpine"

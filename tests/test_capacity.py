@@ -110,3 +110,16 @@ def test_unknown_sizes_are_refused(check, value, start):
     with pytest.raises(ValueError) as caught:
         check(value)
     assert str(caught.value).startswith(start)
+
+
+@pytest.mark.parametrize("instance_class, parameters, connections, threshold_90", [
+    ("db.t4g.micro", None, 70, 63.0),
+    ("db.t4g.micro", {}, 70, 63.0),
+    ("db.t4g.micro", {"work_mem": "4MB"}, 70, 63.0),
+    ("db.t4g.micro", {"max_connections": "200"}, 200, 180.0),  # 004's setting: the alarms follow it
+    ("db.t4g.medium", {"max_connections": 200}, 200, 180.0),
+    ("db.r7g.4xlarge", {"max_connections": "8000"}, 8000, 7200.0),
+])
+def test_max_connections_uses_the_parameter_when_set(instance_class, parameters, connections, threshold_90):
+    assert max_connections(instance_class, parameters) == connections
+    assert connections_threshold(instance_class, 90, parameters) == threshold_90
