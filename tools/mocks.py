@@ -146,8 +146,10 @@ def _options(request) -> dict[str, Any]:
         "deleteBeforeReplace": bool(request.deleteBeforeReplace),
         "provider": provider,
     }
-    aliases = [_alias(alias) for alias in request.aliases]
-    if aliases:  # only when set, so graphs without aliases keep their shape
+    # The program's own aliases (a child moved under a component...), not the type renames provider SDKs add to
+    # every resource of a renamed type; recorded only when set, so graphs without them keep their shape.
+    aliases = [alias for alias in map(_alias, request.aliases) if "type" not in alias.get("spec", {})]
+    if aliases:
         options["aliases"] = aliases
     return options
 
