@@ -228,3 +228,15 @@ def test_the_proxy_users_secrets_are_the_data_tiers_children():
     tier = one(graph, "nodeapi:data:DataTier", "data")["urn"]
     assert sorted(r["name"] for r in graph["resources"] if r["parent"] == tier and r["type"] == SECRET) == [
         "data-proxy-app_1", "data-proxy-app_2"]
+
+
+def test_the_cost_estimate_knows_every_data_tier_resource(stored):
+    from tools.cost import estimate_graph
+
+    graph = with_changes("prod", database={**stack_settings("prod")["database"], "proxy": True,
+                                           "readReplicas": {"count": 1}},
+                         storage={"buckets": {"uploads": {"services": ["web"], "cors": {"allowedOrigins": ["*"]}}}})
+    estimate = estimate_graph(graph)
+    assert estimate.unknown == {}
+    storage = [item for item in estimate.items if item.name == "gp3 storage database-replica-1"]
+    assert [(item.quantity, item.unit) for item in storage] == [(50.0, "GB-month")]  # the primary's 50 GB

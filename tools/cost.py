@@ -61,6 +61,8 @@ NOT_PRICED: dict[str, str] = {
     "aws:sns/topic:Topic": USAGE, "aws:sns/topicSubscription:TopicSubscription": USAGE,
     "aws:sns/topicPolicy:TopicPolicy": FREE, "aws:lambda/function:Function": USAGE,
     "aws:lambda/permission:Permission": FREE, "aws:cloudwatch/eventRule:EventRule": USAGE,
+    "aws:lambda/invocation:Invocation": "one Lambda run per deploy that changes the data tier",
+    "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": FREE,
     "aws:secretsmanager/secretVersion:SecretVersion": FREE, "aws:secretsmanager/secretPolicy:SecretPolicy": FREE,
     "aws:secretsmanager/secretRotation:SecretRotation": USAGE,
     "aws:wafv2/webAclAssociation:WebAclAssociation": FREE, "aws:wafv2/ipSet:IpSet": FREE,
@@ -332,7 +334,9 @@ def _rds_instance(r: dict, ctx: Context) -> list[Item]:
     copies = 2 if inputs.get("multiAz") else 1
     az = " (multi-AZ: ×2)" if copies == 2 else ""
     storage_type = inputs.get("storageType") or "gp2"
-    gb = float(inputs.get("allocatedStorage") or 20)
+    # A read replica starts with its source's storage (it declares none of its own).
+    sized = db_instance(ctx, inputs["replicateSourceDb"]) if inputs.get("replicateSourceDb") else r
+    gb = float(sized["inputs"].get("allocatedStorage") or 20)
     items = [
         Item("Database (RDS)", f"{inputs['instanceClass']} {r['name']}{az}", copies * HOURS, "h",
              ctx.price(region, "rds", "instanceHour", inputs["instanceClass"])),
