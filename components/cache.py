@@ -86,7 +86,8 @@ class Cache(pulumi.ComponentResource):
             f"{name}-params",
             name=f"{args.group_id}-{args.parameter_family}" + ("-cluster" if cluster else ""),
             family=args.parameter_family,
-            description=f"{args.group_id}: maxmemory-policy {args.maxmemory_policy}" + (", cluster mode" if cluster else ""),
+            description=f"{args.group_id}: maxmemory-policy {args.maxmemory_policy}"
+            + (", cluster mode" if cluster else ""),
             # A cluster-mode group needs a parameter group with cluster-enabled yes (like default.<family>.cluster.on).
             parameters=[{"name": "maxmemory-policy", "value": args.maxmemory_policy}]
             + ([{"name": "cluster-enabled", "value": "yes"}] if cluster else []),

@@ -102,8 +102,8 @@ def function_statements(args: MigrationHookArgs, log_group_arn: pulumi.Input[str
     on_cluster = {"ArnEquals": {"ecs:cluster": args.cluster_arn}}
     bootstrap = args.bootstrap
     families = [args.task_family] + ([bootstrap.task_family] if bootstrap else [])
-    passed = [args.task_role_arn, args.execution_role_arn] + (
-        [arn for arn in (bootstrap.task_role_arn, bootstrap.execution_role_arn) if arn is not None] if bootstrap else [])
+    bootstrap_roles = [bootstrap.task_role_arn, bootstrap.execution_role_arn] if bootstrap else []
+    passed = [args.task_role_arn, args.execution_role_arn] + [arn for arn in bootstrap_roles if arn is not None]
     return [
         {"Effect": "Allow", "Action": ["ecs:DescribeServiceRevisions"],
          "Resource": [f"{ecs}:service-revision/{args.cluster_name}/{args.service_name}/*"]},

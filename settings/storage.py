@@ -37,7 +37,8 @@ class LifecycleRule(Section):
                      "a lifecycle rule needs expireDays, noncurrentExpireDays or infrequentAccessDays")]
         if self.expire_days is not None and self.infrequent_access_days is not None \
                 and self.expire_days <= self.infrequent_access_days:
-            return [("expireDays", self.expire_days, f"must exceed infrequentAccessDays ({self.infrequent_access_days})")]
+            return [("expireDays", self.expire_days,
+                     f"must exceed infrequentAccessDays ({self.infrequent_access_days})")]
         return []
 
 

@@ -28,8 +28,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import quote
 
-import boto3
-from botocore.exceptions import ClientError
+# boto3 is imported where a client is made: the Pulumi program imports this module for `secret_document` (the
+# first secret value), and boto3 is the Lambda runtime's, not a dependency of the program.
 
 CURRENT, PENDING = "AWSCURRENT", "AWSPENDING"
 STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
@@ -87,8 +87,9 @@ def parse_config(environ) -> Config:
         if len(users) != 2 or users[0] == users[1]:
             raise CredentialsError(f"LOGIN_USERS must name two different users, got {environ['LOGIN_USERS']!r}")
         return Config(
-            secret_arn=environ["SECRET_ARN"], cluster=environ["CLUSTER_ARN"], bootstrap_family=environ["BOOTSTRAP_TASK_DEFINITION"],
-            rotate_family=environ["ROTATE_TASK_DEFINITION"], container=environ["CONTAINER_NAME"],
+            secret_arn=environ["SECRET_ARN"], cluster=environ["CLUSTER_ARN"],
+            bootstrap_family=environ["BOOTSTRAP_TASK_DEFINITION"], rotate_family=environ["ROTATE_TASK_DEFINITION"],
+            container=environ["CONTAINER_NAME"],
             subnets=ids(environ["SUBNET_IDS"]), security_groups=ids(environ["SECURITY_GROUP_IDS"]),
             login_users=(users[0], users[1]), host=environ["DB_HOST"], port=int(environ["DB_PORT"]),
             dbname=environ["DB_NAME"], read_hosts=ids(environ.get("READ_HOSTS")),
@@ -142,8 +143,15 @@ def started_by(kind: str, key: str) -> str:
 def client(name: str):
     """A boto3 client, created on first use."""
     if name not in _clients:
+        import boto3
+
         _clients[name] = boto3.client(name)
     return _clients[name]
+
+
+def not_found(error: Exception) -> bool:
+    """A botocore ClientError for a secret or version that does not exist."""
+    return getattr(error, "response", {}).get("Error", {}).get("Code") == "ResourceNotFoundException"
 
 
 def secret_value(sm, arn: str, stage: str, version: str | None = None) -> dict:
@@ -229,10 +237,11 @@ def tell_proxy(sm, config: Config, value: dict, token: str | None = None) -> boo
     try:
         if secret_value(sm, arn, CURRENT) == wanted:
             return False
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+    except Exception as error:  # noqa: BLE001 (re-raised unless it is botocore's ResourceNotFoundException)
+        if not not_found(error):
             raise
-    sm.put_secret_value(SecretId=arn, SecretString=json.dumps(wanted), **({"ClientRequestToken": token} if token else {}))
+    idempotent = {"ClientRequestToken": token} if token else {}
+    sm.put_secret_value(SecretId=arn, SecretString=json.dumps(wanted), **idempotent)
     log("proxy_secret_updated", username=value["username"])
     return True
 
@@ -263,8 +272,8 @@ def create_secret(sm, arn: str, token: str, config: Config) -> None:
         secret_value(sm, arn, PENDING, token)
         log("pending_exists", token=token)
         return
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+    except Exception as error:  # noqa: BLE001 (re-raised unless it is botocore's ResourceNotFoundException)
+        if not not_found(error):
             raise
     username = other_user(current["username"], config)
     password = sm.get_random_password(PasswordLength=PASSWORD_LENGTH, ExcludePunctuation=True)["RandomPassword"]

@@ -399,3 +399,28 @@ def test_started_by_fits_ecs():
 ])
 def test_task_failure(task, failure):
     assert creds.task_failure(task, "psql") == failure
+
+
+def test_the_program_can_import_the_handler_without_boto3():
+    """The Pulumi program imports `secret_document` from here; boto3 belongs to the Lambda runtime only."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['boto3'] = None; sys.modules['botocore'] = None; "
+            "from lambdas.db_credentials.handler import secret_document; "
+            "print(secret_document('u', 'p', 'h', 1, 'd')['url'])")
+    root = creds.__file__.rsplit("/lambdas/", 1)[0]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "postgresql://u:p@h:1/d?" + TLS
+
+
+def test_other_errors_are_not_taken_for_a_missing_version(aws):
+    sm, _ = aws
+    expect_describe(sm)
+    expect_value(sm, SECRET, value("app_1", "old"))
+    sm.add_client_error("get_secret_value", "AccessDeniedException", "no", expected_params={
+        "SecretId": SECRET, "VersionStage": "AWSPENDING", "VersionId": TOKEN})
+    with pytest.raises(Exception) as caught:
+        creds.handler(rotation("createSecret"), None)
+    assert "AccessDeniedException" in str(caught.value)
