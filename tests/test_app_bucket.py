@@ -47,7 +47,8 @@ def test_the_bucket_and_its_controls(graph):
 def test_versions_lifecycle_and_cors_as_asked(graph):
     assert part(graph, "bucketVersioning:BucketVersioning", "data-storage-uploads-versioning") == {
         "bucket": NAME, "versioningConfiguration": {"status": "Enabled"}}
-    lifecycle = part(graph, "bucketLifecycleConfiguration:BucketLifecycleConfiguration", "data-storage-uploads-lifecycle")
+    lifecycle = part(graph, "bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                     "data-storage-uploads-lifecycle")
     assert lifecycle == {
         "bucket": NAME, "rules": [
             {"id": "rule-1", "status": "Enabled", "filter": {"prefix": "tmp/"}, "expiration": {"days": 7}},

@@ -24,7 +24,8 @@ def test_004_fantasy_api_tuning_replicas_file_storage_and_six_hourly_backups():
         "prod",
         database={**PROD["database"], "engineVersion": "15", "readReplicas": {"count": 1},
                   "parameters": {"max_connections": 200, "shared_buffers": "32768", "work_mem": "4MB"}},
-        backups={**PROD["backups"], "planSchedule": "cron(0 */6 * * ? *)", "dump": {"schedule": "cron(30 */6 * * ? *)"}},
+        backups={**PROD["backups"], "planSchedule": "cron(0 */6 * * ? *)",
+                 "dump": {"schedule": "cron(30 */6 * * ? *)"}},
         storage={"buckets": {"files": {"services": ["web"], "versioned": True, "backup": True}}})
     parameters = {p["name"]: (p["value"], p["applyMethod"])
                   for p in one(graph, "aws:rds/parameterGroup:ParameterGroup")["inputs"]["parameters"]}
