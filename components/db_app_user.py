@@ -110,11 +110,21 @@ def proxy_user_secret(name: str, *, prefix: str, user: str, kms_key_arn: pulumi.
 
 
 @dataclass(frozen=True, kw_only=True)
+class DbAppUserNames:
+    """Physical names (contract.names): the two psql task families, the credentials function, the tasks' logs."""
+
+    bootstrap_family: str
+    rotate_family: str
+    function: str
+    log_group: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class DbAppUserArgs:
     """Who the users are, where the database is, where the tasks run, how often the password rotates."""
 
-    prefix: str  # secrets `<prefix>/db-app...`, families `<prefix>-db-users[-rotate]`, `<prefix>-db-credentials`
-    log_prefix: str  # log groups `<log_prefix>/<family>`
+    prefix: str  # secrets `<prefix>/db-app`
+    names: DbAppUserNames
     owner: str
     login_users: tuple[str, str]
     master_username: str
@@ -127,7 +137,6 @@ class DbAppUserArgs:
     image: str
     kms_key_arn: pulumi.Input[str]
     cluster_arn: pulumi.Input[str]
-    cluster_name: str
     subnet_ids: list[pulumi.Input[str]]
     security_group_ids: list[pulumi.Input[str]]
     rotation_days: int
@@ -148,14 +157,14 @@ class DbAppUser(pulumi.ComponentResource):
         self.secret = self._app_secret(name, args)
         self.proxy_secrets = dict(args.proxy_secrets)
         self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"{args.log_prefix}/{args.prefix}-db-users", retention_in_days=args.log_retention_days,
+            f"{name}-logs", name=args.names.log_group, retention_in_days=args.log_retention_days,
             kms_key_id=args.kms_key_arn, opts=pulumi.ResourceOptions(parent=self),
         )
         self.execution_role, _ = service_role(
             f"{name}-execution", service=ECS_TASKS, account_id=args.account_id, parent=self,
             statements=self._execution_statements(args))
-        self.bootstrap = self._task(name, "bootstrap", f"{args.prefix}-db-users", CURRENT, args)
-        self.rotate = self._task(name, "rotate", f"{args.prefix}-db-users-rotate", PENDING, args)
+        self.bootstrap = self._task(name, "bootstrap", args.names.bootstrap_family, CURRENT, args)
+        self.rotate = self._task(name, "rotate", args.names.rotate_family, PENDING, args)
         self.function = self._function(name, args)
         self.sync = self._sync(name, args)
         self.rotation = self._rotation(name, args)
@@ -163,7 +172,7 @@ class DbAppUser(pulumi.ComponentResource):
         self.secret_arn = self.secret.arn
         self.proxy_secret_arns = {user: secret.arn for user, secret in self.proxy_secrets.items()}
         self.bootstrap_task = BootstrapTask(
-            task_family=f"{args.prefix}-db-users", container_name=CONTAINER,
+            task_family=args.names.bootstrap_family, container_name=CONTAINER,
             execution_role_arn=self.execution_role.arn, subnet_ids=list(args.subnet_ids),
             security_group_ids=list(args.security_group_ids),
         )
@@ -231,6 +240,9 @@ class DbAppUser(pulumi.ComponentResource):
         """Least privilege for the handler: this secret (and the proxy's), these two families, this cluster."""
         ecs = f"arn:aws:ecs:{args.region}:{args.account_id}"
         on_cluster = {"ArnEquals": {"ecs:cluster": args.cluster_arn}}
+        # `arn:aws:ecs:<region>:<account>:cluster/<name>` -> the cluster's tasks and services.
+        in_cluster = lambda kind: pulumi.Output.from_input(args.cluster_arn).apply(  # noqa: E731
+            lambda arn: arn.replace(":cluster/", f":{kind}/", 1) + "/*")
         via_secrets = {"StringEquals": {"kms:ViaService": f"secretsmanager.{args.region}.amazonaws.com"}}
         statements = [
             {"Effect": "Allow", "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue",
@@ -241,14 +253,14 @@ class DbAppUser(pulumi.ComponentResource):
             {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": [args.kms_key_arn],
              "Condition": via_secrets},
             {"Effect": "Allow", "Action": ["ecs:RunTask"],
-             "Resource": [f"{ecs}:task-definition/{args.prefix}-db-users:*",
-                          f"{ecs}:task-definition/{args.prefix}-db-users-rotate:*"], "Condition": on_cluster},
+             "Resource": [f"{ecs}:task-definition/{args.names.bootstrap_family}:*",
+                          f"{ecs}:task-definition/{args.names.rotate_family}:*"], "Condition": on_cluster},
             # ListTasks and ListServices have no resource of their own: `*`, narrowed to the cluster.
             {"Effect": "Allow", "Action": ["ecs:ListTasks", "ecs:ListServices"], "Resource": ["*"],
              "Condition": on_cluster},
             {"Effect": "Allow", "Action": ["ecs:DescribeTasks", "ecs:StopTask"],
-             "Resource": [f"{ecs}:task/{args.cluster_name}/*"], "Condition": on_cluster},
-            {"Effect": "Allow", "Action": ["ecs:UpdateService"], "Resource": [f"{ecs}:service/{args.cluster_name}/*"],
+             "Resource": [in_cluster("task")], "Condition": on_cluster},
+            {"Effect": "Allow", "Action": ["ecs:UpdateService"], "Resource": [in_cluster("service")],
              "Condition": on_cluster},
             {"Effect": "Allow", "Action": ["iam:PassRole"], "Resource": [self.execution_role.arn],
              "Condition": {"StringEquals": {"iam:PassedToService": ECS_TASKS}}},
@@ -272,8 +284,8 @@ class DbAppUser(pulumi.ComponentResource):
         ).apply(lambda v: {
             "SECRET_ARN": v["secret"],
             "CLUSTER_ARN": v["cluster"],
-            "BOOTSTRAP_TASK_DEFINITION": f"{args.prefix}-db-users",
-            "ROTATE_TASK_DEFINITION": f"{args.prefix}-db-users-rotate",
+            "BOOTSTRAP_TASK_DEFINITION": args.names.bootstrap_family,
+            "ROTATE_TASK_DEFINITION": args.names.rotate_family,
             "CONTAINER_NAME": CONTAINER,
             "SUBNET_IDS": ",".join(v["subnets"]),
             "SECURITY_GROUP_IDS": ",".join(v["groups"]),
@@ -288,7 +300,7 @@ class DbAppUser(pulumi.ComponentResource):
 
     def _function(self, name: str, args: DbAppUserArgs) -> aws.lambda_.Function:
         """The handler alone (boto3 comes with the runtime); no VPC: it only calls AWS APIs."""
-        function_name = f"{args.prefix}-db-credentials"
+        function_name = args.names.function
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-function-logs", name=f"/aws/lambda/{function_name}", retention_in_days=args.log_retention_days,
             kms_key_id=args.kms_key_arn, opts=pulumi.ResourceOptions(parent=self),

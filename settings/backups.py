@@ -1,12 +1,13 @@
 """Backup settings: the dump bucket, AWS Backup plan and the nightly pg_dump task."""
 
-import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from .base import Section, rule_error
+from .fargate import fargate_problem
 from .network import check_log_retention
+from .schedules import backup_expression, max_gap_hours, scheduler_expression
 
 PROD_MIN_RETENTION_DAYS = 30
 DUMP_DIR = "/var/lib/postgresql/data"  # a VOLUME of the postgres image (mode 1777): writable by a non-root user
@@ -17,30 +18,11 @@ DEFAULT_UPLOAD_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2"
 # Connection comes from PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD/PGSSLMODE set on the container.
 DEFAULT_DUMP_COMMAND = ("pg_dump", "--format=custom", "--compress=6", "--no-owner", "--no-privileges",
                         f"--file={DUMP_DIR}/{DUMP_FILE}")
-_CRON = re.compile(r"^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
-_CRON_FIELDS = re.compile(r"^cron\((\S+)( \S+){5}\)$")
 
 
 def check_schedule(value: str) -> str:
-    """EventBridge Scheduler expressions: cron(...) or rate(...), any frequency."""
-    if not _CRON.match(value):
-        raise ValueError("expected a schedule expression, e.g. 'cron(0 2 * * ? *)'")
-    return value
-
-
-def check_backup_schedule(value: str) -> str:
-    """AWS Backup rules: a 6-field cron expression, at most once an hour (a single minute).
-
-    AWS Backup takes cron expressions only (BackupRule.ScheduleExpression) and refuses intervals under 60 minutes.
-    """
-    match = _CRON_FIELDS.match(value)
-    if not match:
-        raise ValueError("expected a 6-field cron expression (AWS Backup takes no rate()), e.g. 'cron(0 */6 * * ? *)' "
-                         "(every 6 hours)")
-    if not re.fullmatch(r"[0-9]|[1-5][0-9]", match.group(1)):
-        raise ValueError("at most once an hour (AWS Backup's limit): the minutes field must be one minute (0-59), "
-                         "e.g. 'cron(15 * * * ? *)'")
-    return value
+    """An EventBridge Scheduler expression (cron, rate or at), parsed; normalised or ValueError."""
+    return scheduler_expression(value)
 
 
 def postgres_image(major: int) -> str:
@@ -93,7 +75,17 @@ class BackupSettings(Section):
     @field_validator("plan_schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
-        return check_backup_schedule(value)
+        return backup_expression(value)
+
+    @property
+    def plan_rpo_hours(self) -> float:
+        """The longest gap between two AWS Backup recovery points: the plan's RPO (PITR's is ~5 minutes)."""
+        return max_gap_hours(self.plan_schedule)
+
+    @property
+    def dump_rpo_hours(self) -> float | None:
+        """The longest gap between two dumps (add the dump's own duration); None without dumps."""
+        return max_gap_hours(self.dump.schedule) if self.dump.enabled else None
 
     @model_validator(mode="after")
     def _lock(self) -> "BackupSettings":
@@ -104,6 +96,9 @@ class BackupSettings(Section):
 
     def rules(self, stack: Any) -> list[tuple[str, Any, str]]:
         found = []
+        size = fargate_problem(self.dump.cpu, self.dump.memory)
+        if size:
+            found.append((f"dump.{size[0]}", size[1], size[2]))
         if stack.is_production:
             if self.retention_days < PROD_MIN_RETENTION_DAYS:
                 found.append(("retentionDays", self.retention_days,

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from .base import Section
+from .checks import check_master_username
 from .postgres import PROGRAM_PARAMETERS, check_engine_version, parameter_value
 from .windows import daily_window, weekly_window, windows_overlap
 
@@ -18,7 +19,6 @@ MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
 # DB instance read replicas").
 MAX_READ_REPLICAS = 15
 _PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
-RESERVED_ROLE_NAMES = ("public", "postgres", "rdsadmin")
 
 
 def today() -> date:
@@ -84,6 +84,11 @@ class DatabaseSettings(Section):
 
         return check_instance_class(value)
 
+    @field_validator("username")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        return check_master_username(value)
+
     @field_validator("engine_version")
     @classmethod
     def _standard_support(cls, value: str) -> str:
@@ -97,9 +102,7 @@ class DatabaseSettings(Section):
     @field_validator("app_user")
     @classmethod
     def _role_name(cls, value: str) -> str:
-        if value in RESERVED_ROLE_NAMES or value.startswith(("pg_", "rds")):
-            raise ValueError("names starting with pg_ or rds, and public, postgres, rdsadmin, are reserved")
-        return value
+        return check_master_username(value)  # the same reserved names as any role
 
     @field_validator("backup_retention_days")
     @classmethod

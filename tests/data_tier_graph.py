@@ -31,26 +31,29 @@ def settings_for(stack: str, changes: str = "{}"):
 
 
 class Sections:
-    """A StackSettings stand-in with the `storage` section the lead's model adds (and `cache` maybe None)."""
+    """The stack settings as the DataTier reads them, with `cache` possibly absent and the `storage` section the
+    model does not have yet."""
 
     def __init__(self, settings, storage, cache):
-        self.region, self.backup_region, self.is_production = settings.region, settings.backup_region, \
-            settings.is_production
-        self.database, self.backups, self.app_secrets = settings.database, settings.backups, settings.app_secrets
-        self.cache, self.storage = cache, storage
+        self._settings, self.storage, self.cache = settings, storage, cache
+
+    def __getattr__(self, name):
+        return getattr(self._settings, name)
 
 
 @lru_cache(maxsize=None)
 def data_graph(stack: str, changes: str = "{}") -> dict:
-    """The graph of Network + Cluster + two service groups + DataTier("data"), outputs exported."""
+    """The graph of Network + Encryption + Cluster + two service groups + DataTier("data"), outputs exported."""
     from components.cluster import Cluster, ClusterArgs
     from components.data_tier import DataTier, DataTierArgs
+    from components.encryption import Encryption, EncryptionArgs
     from components.network import Network, NetworkArgs
     from settings.storage import StorageSettings
 
     settings, raw = settings_for(stack, changes)
     storage = StorageSettings.model_validate(raw.get("storage", {}))
     cache = None if raw.get("cache", "") is None else settings.cache
+    prefix = f"nodeapi-{stack}"
     found: dict = {}
 
     def build():
@@ -59,14 +62,18 @@ def data_graph(stack: str, changes: str = "{}") -> dict:
             cidr=net.cidr, az_count=net.az_count, nat_strategy=net.nat_strategy,
             interface_endpoints=net.interface_endpoints, flow_logs_retention_days=net.flow_logs_retention_days,
             region=settings.region, account_id=ACCOUNT))
-        cluster = Cluster("cluster", ClusterArgs(cluster_name=f"nodeapi-{stack}", container_insights="enabled"))
+        encryption = Encryption("encryption", EncryptionArgs(
+            alias=prefix, region=settings.region, backup_region=settings.backup_region, account_id=ACCOUNT,
+            protect=settings.is_production))
+        cluster = Cluster("cluster", ClusterArgs(cluster_name=prefix, container_insights="enabled",
+                                                 kms_key_arn=encryption.key_arn))
         clients = {name: aws.ec2.SecurityGroup(f"{name}-sg", vpc_id=network.vpc_id, description=name)
                    for name in CLIENTS}
-        data = DataTier("data", DataTierArgs.from_settings(
-            Sections(settings, storage, cache), app_name="nodeapi", stack=stack, account_id=ACCOUNT,
-            vpc_id=network.vpc_id, private_subnet_ids=network.private_subnet_ids,
-            isolated_subnet_ids=network.isolated_subnet_ids, client_security_groups=clients,
-            cluster_arn=cluster.arn, cluster_name=f"nodeapi-{stack}", ready=[network]))
+        data = DataTier("data", DataTierArgs(
+            settings=Sections(settings, storage, cache), prefix=prefix, stack=stack, account_id=ACCOUNT,
+            encryption=encryption, vpc_id=network.vpc_id, isolated_subnet_ids=network.isolated_subnet_ids,
+            private_subnet_ids=network.private_subnet_ids, cluster_arn=cluster.arn, client_security_groups=clients,
+            ready=[network]))
         found["data"] = data
         if raw.get("_extraBackups"):
             data.add_backup_resources("volumes", raw["_extraBackups"])

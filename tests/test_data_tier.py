@@ -3,6 +3,7 @@
 import json
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 from components.data_tier import DataTier, DataTierArgs, backups_bucket_name, check_clients
@@ -15,7 +16,7 @@ from tools.preview import record
 use_data_tier_graphs(globals())  # prod, staging, stack_graph: the DataTier of each real stack
 
 SECRET = "aws:secretsmanager/secret:Secret"
-MOVED = ("app-secrets", "backup-bucket", "backup-plan", "cache", "database", "db-dump", "encryption")
+MOVED = ("app-secrets", "backup-bucket", "backup-plan", "cache", "database", "db-dump")
 UPLOADS = {"services": ["web"], "versioned": True, "backup": True,
            "lifecycle": [{"prefix": "tmp/", "expireDays": 7}], "cors": {"allowedOrigins": ["https://app.example.com"]}}
 EXPORTS = {"services": ["web", "worker"], "envName": "REPORTS_BUCKET"}
@@ -67,8 +68,8 @@ def test_what_every_app_container_gets_in_prod(prod):
         "JWT_SECRET": secret_arn(prod, "app-secrets-jwt-secret"),
         "JWT_REFRESH_SECRET": secret_arn(prod, "app-secrets-jwt-refresh-secret")}
     assert wiring["secretArns"] == [app, secret_arn(prod, "cache-url"), secret_arn(prod, "cache-auth-token"),
-                                    secret_arn(prod, "app-secrets-jwt-secret"),
-                                    secret_arn(prod, "app-secrets-jwt-refresh-secret")]
+                                    secret_arn(prod, "app-secrets-jwt-refresh-secret"),
+                                    secret_arn(prod, "app-secrets-jwt-secret")]  # settings.secret_names order
     assert wiring["kmsKeyArns"] == [key_arn(prod)]
     assert wiring["taskRoleStatements"] == []
 
@@ -167,20 +168,28 @@ def test_client_names_the_data_tier_uses_are_refused():
     assert str(caught.value) == ("client_security_groups: proxy is reserved by the data tier (data-tasks, proxy)")
 
 
-def test_from_settings_takes_the_data_sections():
+def test_the_current_single_app_group_is_still_accepted_and_one_of_the_two_is_required():
     settings, _ = settings_for("staging")
+    found = {}
 
-    class Stack:
-        region, backup_region, is_production = "us-east-1", "us-west-2", False
-        database, cache, backups, app_secrets = settings.database, None, settings.backups, settings.app_secrets
-        storage = "the storage section"
+    def build(**groups):
+        from components.encryption import Encryption, EncryptionArgs
 
-    args = DataTierArgs.from_settings(
-        Stack, app_name="shop", stack="staging", account_id="123456789012", vpc_id="vpc-1", private_subnet_ids=[],
-        isolated_subnet_ids=[], client_security_groups={}, cluster_arn="arn:cluster", cluster_name="shop-staging")
-    assert (args.prefix, args.cache, args.cache_enabled, args.storage, args.production) == (
-        "shop-staging", None, False, "the storage section", False)
-    assert args.database is settings.database
+        encryption = Encryption("encryption", EncryptionArgs(alias="shop-staging", region="us-east-1",
+                                                              backup_region="us-west-2", account_id="123456789012",
+                                                              protect=False))
+        found["data"] = DataTier("data", DataTierArgs(
+            settings=settings, prefix="shop-staging", stack="staging", account_id="123456789012",
+            encryption=encryption, vpc_id="vpc-1", isolated_subnet_ids=["subnet-2"], private_subnet_ids=["subnet-1"],
+            cluster_arn="arn:aws:ecs:us-east-1:123456789012:cluster/shop-staging", **groups))
+
+    graph = record(lambda: build(app_security_group=aws.ec2.SecurityGroup("app-sg", vpc_id="vpc-1")), stack="staging")
+    assert sorted(r["name"] for r in resources(graph, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")) == [
+        "cache-from-app", "database-from-app", "database-from-data-tasks"]
+    with pytest.raises(ValueError) as caught:
+        record(lambda: build(), stack="staging")
+    assert str(caught.value) == ("DataTierArgs: give client_security_groups (one group per service) or the legacy "
+                                 "app_security_group, not both and not neither")
 
 
 def test_the_app_name_prefixes_every_physical_name():
@@ -188,15 +197,16 @@ def test_the_app_name_prefixes_every_physical_name():
     found = {}
 
     def build():
-        from settings.storage import StorageSettings
+        from components.encryption import Encryption, EncryptionArgs
 
+        encryption = Encryption("encryption", EncryptionArgs(alias="shop-staging", region="us-east-1",
+                                                              backup_region="us-west-2", account_id="123456789012",
+                                                              protect=False))
         data = DataTier("data", DataTierArgs(
-            app_name="shop", stack="staging", region="us-east-1", backup_region="us-west-2", production=False,
-            database=settings.database, cache=settings.cache, backups=settings.backups,
-            app_secrets=settings.app_secrets, storage=StorageSettings(), account_id="123456789012",
-            vpc_id="vpc-1", private_subnet_ids=["subnet-1"], isolated_subnet_ids=["subnet-2"],
-            client_security_groups={}, cluster_arn="arn:aws:ecs:us-east-1:123456789012:cluster/shop-staging",
-            cluster_name="shop-staging"))
+            settings=settings, prefix="shop-staging", stack="staging", account_id="123456789012",
+            encryption=encryption, vpc_id="vpc-1", isolated_subnet_ids=["subnet-2"], private_subnet_ids=["subnet-1"],
+            cluster_arn="arn:aws:ecs:us-east-1:123456789012:cluster/shop-staging",
+            client_security_groups={"web": aws.ec2.SecurityGroup("web-sg", vpc_id="vpc-1")}))
         found["wiring"] = data.wiring
 
     graph = record(build, stack="staging")
@@ -205,7 +215,8 @@ def test_the_app_name_prefixes_every_physical_name():
     names.discard(None)
     assert {n for n in names if "nodeapi" in n} == set()
     assert {"shop-staging", "shop-staging/db-app", "shop-staging-db-users", "shop-staging-db-dump",
-            "shop-staging-backups-123456789012-us-east-1", "/shop/shop-staging-db-dump"} <= names
+            "shop-staging-backups-123456789012-us-east-1", "/shop/shop-staging-db-dump", "/ecs/shop-staging/db-users",
+            "shop-staging-db-credentials"} <= names
     assert isinstance(found["wiring"], AppWiring)
 
 

@@ -100,7 +100,7 @@ def test_with_iam_proxy_auth_database_url_goes_to_the_instance():
     ("bootstrap", "nodeapi-prod-db-users", "AWSCURRENT"), ("rotate", "nodeapi-prod-db-users-rotate", "AWSPENDING")])
 def test_psql_task_definitions(prod, role, family, stage):
     task = one(prod, TASK, f"data-app-user-{role}")
-    log_group = "/nodeapi/nodeapi-prod-db-users"
+    log_group = "/ecs/nodeapi-prod/db-users"
     assert {k: v for k, v in task["inputs"].items() if k != "containerDefinitions"} == {
         "family": family, "cpu": "256", "memory": "512", "networkMode": "awsvpc",
         "requiresCompatibilities": ["FARGATE"],

@@ -37,7 +37,7 @@ def test_real_values_of_both_stacks():
     assert (staging.backups.retention_days, staging.backups.cross_region) == (7, False)
     assert (prod.backups.retention_days, prod.backups.cross_region) == (30, True)
     assert prod.cache.maxmemory_policy == staging.cache.maxmemory_policy == "noeviction"
-    assert prod.app_secrets.names == ["JWT_SECRET", "JWT_REFRESH_SECRET"]
+    assert prod.app.secrets == ["JWT_SECRET", "JWT_REFRESH_SECRET"]
     assert prod.backups.dump.schedule == "cron(0 2 * * ? *)"
     assert prod.backups.dump.image is None  # the dump image follows the database major
     assert postgres_image(prod.database.major_version) == "public.ecr.aws/docker/library/postgres:16-alpine"
@@ -88,7 +88,7 @@ def test_real_values_of_both_stacks():
         (lambda r: r["database"].update(appUser="nodeapi"),
          "database.appUser: got 'nodeapi'; must differ from username 'nodeapi' (the master user never serves the app)"),
         (lambda r: r["database"].update(appUser="pg_app"),
-         "database.appUser: got 'pg_app'; names starting with pg_ or rds, and public, postgres, rdsadmin, are reserved"),
+         "database.appUser: got 'pg_app'; role names starting 'pg_' are reserved by PostgreSQL; choose another name"),
         (lambda r: r["database"].update(readReplicas={"count": 16}),
          "database.readReplicas.count: got 16; input should be less than or equal to 15"),
         (lambda r: r["database"].update(readReplicas={"count": 1, "instanceClass": "db.m5.large"}),
@@ -101,11 +101,11 @@ def test_real_values_of_both_stacks():
         (lambda r: r["cache"].update(shards=91),
          "cache.shards: got 91; input should be less than or equal to 90"),
         (lambda r: r["backups"].update(planSchedule="rate(6 hours)"),
-         "backups.planSchedule: got 'rate(6 hours)'; expected a 6-field cron expression (AWS Backup takes no "
-         "rate()), e.g. 'cron(0 */6 * * ? *)' (every 6 hours)"),
+         "backups.planSchedule: got 'rate(6 hours)'; rate(6 hours): AWS Backup accepts cron(...) only, e.g. "
+         "'cron(0 2 * * ? *)'"),
         (lambda r: r["backups"].update(planSchedule="cron(*/30 * * * ? *)"),
-         "backups.planSchedule: got 'cron(*/30 * * * ? *)'; at most once an hour (AWS Backup's limit): the "
-         "minutes field must be one minute (0-59), e.g. 'cron(15 * * * ? *)'"),
+         "backups.planSchedule: got 'cron(*/30 * * * ? *)'; cron(*/30 * * * ? *): AWS Backup runs a job at most once "
+         "an hour; give one minute, e.g. 'cron(0 * * * ? *)' for hourly"),
         (lambda r: r["database"].update(maxAllocatedStorageGb=50),
          "database.maxAllocatedStorageGb: got 50; must exceed allocatedStorageGb (50) to allow autoscaling"),
         (lambda r: r["database"].update(backupWindow="05:30-06:30"),
@@ -133,8 +133,8 @@ def test_real_values_of_both_stacks():
          "backups.dump.schedule: got 'every night'; expected a schedule expression, e.g. 'cron(0 2 * * ? *)'"),
         (lambda r: r["backups"].update(objectLock="compliance"),
          "backups.objectLockDays: got 0; with objectLock 'compliance', 1 to retentionDays (30)"),
-        (lambda r: r.update(appSecrets={"names": ["jwt"]}),
-         "appSecrets.names: got [\"jwt\"]; not env var names (UPPER_SNAKE_CASE): jwt"),
+        (lambda r: r.update(app={"secrets": ["jwt"]}),
+         "app.secrets: got [\"jwt\"]; not env var names (UPPER_SNAKE_CASE): jwt"),
         (lambda r: r["database"].update(password="hunter2"),
          "database.password: unknown key (got 'hunter2'); allowed keys here: allocatedStorageGb, "),
     ],
@@ -174,6 +174,17 @@ def test_a_major_is_refused_after_its_end_of_standard_support(monkeypatch):
     monkeypatch.setattr(settings.database, "today", lambda: date(2027, 2, 28))
     parse_settings({**stack_settings("prod"), "database": {**stack_settings("prod")["database"],
                                                            "engineVersion": "14"}}, "prod")
+
+
+def test_the_rpo_of_each_backup_schedule():
+    raw = stack_settings("prod")
+    nightly = parse_settings(raw, "prod").backups
+    assert (nightly.plan_rpo_hours, nightly.dump_rpo_hours) == (24.0, 24.0)
+    six = parse_settings({**raw, "backups": {**raw["backups"], "planSchedule": "cron(0 */6 * * ? *)",
+                                             "dump": {"schedule": "rate(6 hours)"}}}, "prod").backups
+    assert (six.plan_rpo_hours, six.dump_rpo_hours) == (6.0, 6.0)
+    off = parse_settings({**stack_settings("staging"), "backups": {"dump": {"enabled": False}}}, "staging").backups
+    assert off.dump_rpo_hours is None
 
 
 def test_max_connections_is_read_for_the_alarms():

@@ -56,8 +56,13 @@ READS_DECLARED_STATE = frozenset({"aws:lb/getListenerRule:getListenerRule"})
 
 def declared_listener_rule(state: dict) -> dict:
     """A listener rule's state in the getListenerRule shape (blocks become lists: `forward` -> `forwards`)."""
+    def forward_block(forward: dict) -> dict:
+        block = {k: v for k, v in forward.items() if k != "stickiness"}
+        return {**block, **({"stickinesses": [forward["stickiness"]]} if "stickiness" in forward else {})}
+
     actions = [{**{k: v for k, v in a.items() if k != "forward"},
-                **({"forwards": [a["forward"]]} if "forward" in a else {})} for a in state.get("actions", [])]
+                **({"forwards": [forward_block(a["forward"])]} if "forward" in a else {})}
+               for a in state.get("actions", [])]
     return {**state, "actions": actions}
 
 
