@@ -86,3 +86,27 @@ def test_components_and_key_exist(program):
     assert state_of(graph, KEY, "encryption")["arn"] == key_arn(graph)
     assert {type(names[c]).__name__ for c in ("database", "cache", "backup_bucket")} == {
         "Database", "Cache", "BackupBucket"}
+
+
+def test_the_alarms_watch_what_the_data_tier_built():
+    """Replicas get their rows, connections follow max_connections, a sharded cache is watched per member, and
+    a stack without a cache has no cache rows (the whole program)."""
+    from tests.conftest import graph_with
+    from tests.helpers import resources, stack_settings
+
+    settings = stack_settings("prod")
+    graph = graph_with("prod", database={**settings["database"], "readReplicas": {"count": 1},
+                                         "parameters": {"max_connections": 200}},
+                       cache={**settings["cache"], "shards": 2})
+    alarms = {r["inputs"]["name"]: r["inputs"] for r in resources(graph, "aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert {"nodeapi-prod-db-replica-lag-critical", "nodeapi-prod-db-replica-cpu-critical",
+            "nodeapi-prod-db-replica-connections-critical"} <= set(alarms)
+    assert alarms["nodeapi-prod-db-connections-critical"]["threshold"] == 180  # 90 % of the configured 200
+    members = [query["metric"]["dimensions"]["CacheClusterId"]
+               for query in alarms["nodeapi-prod-cache-cpu-critical"]["metricQueries"] if "metric" in query]
+    assert members == ["nodeapi-prod-0001-001", "nodeapi-prod-0001-002", "nodeapi-prod-0002-001",
+                       "nodeapi-prod-0002-002"]
+    staging = stack_settings("staging")
+    without = graph_with("staging", cache={**staging["cache"], "enabled": False})
+    assert not [r for r in resources(without, "aws:cloudwatch/metricAlarm:MetricAlarm")
+                if "-cache-" in r["inputs"]["name"]]
