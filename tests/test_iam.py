@@ -28,6 +28,8 @@ EXPECTED_ROLES = {
     "db-dump-scheduler": ("scheduler.amazonaws.com", PINNED),
     "backup-plan-role": ("backup.amazonaws.com", None),
     "backup-bucket-replication": ("s3.amazonaws.com", None),
+    "data-app-user-execution": ("ecs-tasks.amazonaws.com", None),
+    "data-app-user-function": ("lambda.amazonaws.com", None),
     "database-monitoring": ("monitoring.rds.amazonaws.com", PINNED),
     "database-proxy": ("rds.amazonaws.com", None),
     "network-flow-logs": ("vpc-flow-logs.amazonaws.com", PINNED),
