@@ -131,8 +131,12 @@ class Database(pulumi.ComponentResource):
             opts=child,
         )
         log_groups = self._log_groups(name, args.identifier, args)
-        monitoring_role = self._monitoring_role(name, args) if args.monitoring_interval else None
+        monitoring_role, attachment = self._monitoring_role(name, args) if args.monitoring_interval else (None, None)
         self._monitoring_role_arn = monitoring_role.arn if monitoring_role else None
+        # RDS checks the role's permissions when it creates or modifies the instance; the ARN alone would let the
+        # instance go first and fail with "IAM role ARN value is invalid or does not include the required
+        # permissions for: ENHANCED_MONITORING". Instances wait for the policy attachment too.
+        self._monitoring_ready: list[pulumi.Resource] = [attachment] if attachment else []
         self.instance = aws.rds.Instance(
             name,
             identifier=args.identifier,
@@ -172,7 +176,8 @@ class Database(pulumi.ComponentResource):
             auto_minor_version_upgrade=True,
             apply_immediately=False,
             tags={"Name": args.identifier},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=log_groups),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
+                                        depends_on=[*log_groups, *self._monitoring_ready]),
         )
         self.secret_arn = self.instance.master_user_secrets.apply(master_secret_arn)
         if args.cross_region_backups:
@@ -269,20 +274,20 @@ class Database(pulumi.ComponentResource):
             maintenance_window=args.maintenance_window,
             apply_immediately=False,
             tags={"Name": identifier},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=log_groups),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*log_groups, *self._monitoring_ready]),
         )
 
-    def _monitoring_role(self, name: str, args: DatabaseArgs) -> aws.iam.Role:
-        """The role RDS enhanced monitoring publishes OS metrics with."""
+    def _monitoring_role(self, name: str, args: DatabaseArgs) -> tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]:
+        """The role RDS enhanced monitoring publishes OS metrics with, and its managed policy's attachment."""
         role, _ = service_role(f"{name}-monitoring", service="monitoring.rds.amazonaws.com",
                                account_id=args.account_id, statements=[], parent=self)
-        aws.iam.RolePolicyAttachment(
+        attachment = aws.iam.RolePolicyAttachment(
             f"{name}-monitoring",
             role=role.name,
             policy_arn=ENHANCED_MONITORING_POLICY,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        return role
+        return role, attachment
 
     def _proxy(self, name: str, args: DatabaseArgs) -> aws.rds.Proxy:
         """RDS Proxy: pooling for the app, TLS required; logs in as the app users (or, before the DataTier, as the

@@ -148,7 +148,20 @@ def test_exported_logs_have_retention_and_encryption(request, stack, days):
         assert_inputs(one(graph, "aws:cloudwatch/logGroup:LogGroup", f"database-log-{kind}"), {
             "name": f"/aws/rds/instance/nodeapi-{stack}/{kind}", "retentionInDays": days, "kmsKeyId": key_arn(graph)})
     depends = one(graph, INSTANCE)["options"]["dependsOn"]
-    assert sorted(u.rsplit("::", 1)[1] for u in depends) == ["database-log-postgresql", "database-log-upgrade"]
+    assert sorted(u.rsplit("::", 1)[1] for u in depends if "logGroup" in u) == [
+        "database-log-postgresql", "database-log-upgrade"]
+
+
+@pytest.mark.parametrize("stack, monitored", [("staging", False), ("prod", True)])
+def test_instance_waits_for_the_enhanced_monitoring_policy(request, stack, monitored):
+    """RDS refuses a monitoring role without its policy ("... does not include the required permissions for:
+    ENHANCED_MONITORING"): the instance depends on the attachment, not only on the role's ARN."""
+    graph = request.getfixturevalue(stack)
+    attachment = "aws:iam/rolePolicyAttachment:RolePolicyAttachment::database-monitoring"
+    depends = one(graph, INSTANCE)["options"]["dependsOn"]
+    assert [u for u in depends if "logGroup" not in u] == (
+        [u for u in depends if u.endswith(attachment)] if monitored else [])
+    assert any(u.endswith(attachment) for u in depends) is monitored
 
 
 def test_prod_replicates_automated_backups_to_the_backup_region(prod, staging):
@@ -304,7 +317,9 @@ def test_read_replicas_whole_inputs(with_replicas):
         }
         assert replica["options"]["protect"] is False
         assert sorted(u.rsplit("::", 1)[1] for u in replica["options"]["dependsOn"]) == [
-            f"database-replica-{index}-log-postgresql", f"database-replica-{index}-log-upgrade"]
+            "database-monitoring", f"database-replica-{index}-log-postgresql", f"database-replica-{index}-log-upgrade"]
+        assert any(u.endswith("aws:iam/rolePolicyAttachment:RolePolicyAttachment::database-monitoring")
+                   for u in replica["options"]["dependsOn"])
         for kind in ("postgresql", "upgrade"):
             assert_inputs(one(graph, "aws:cloudwatch/logGroup:LogGroup", f"database-replica-{index}-log-{kind}"),
                           {"name": f"/aws/rds/instance/{identifier}/{kind}", "retentionInDays": 90, "kmsKeyId": key})
