@@ -6,21 +6,18 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from contract.names import physical_name
 from settings.storage import CorsSettings, LifecycleRule
 
 from .backup_bucket import tls_only_policy
 
 ABORT_UPLOADS_DAYS = 7  # incomplete multipart uploads are billed until aborted
-MAX_BUCKET_NAME = 63  # S3 bucket naming rules
 
 
 def app_bucket_name(prefix: str, bucket: str, account_id: str, region: str) -> str:
-    """Globally unique and stable: `<prefix>-<bucket>-<account>-<region>`, at most 63 characters."""
-    name = f"{prefix}-{bucket}-{account_id}-{region}"
-    if len(name) > MAX_BUCKET_NAME:
-        raise ValueError(f"storage.buckets.{bucket}: the bucket name {name!r} has {len(name)} characters; S3 allows "
-                         f"{MAX_BUCKET_NAME} (shorten the bucket or app name)")
-    return name
+    """Globally unique and stable: `<prefix>-<bucket>-<account>-<region>`, shortened with a hash past 63
+    characters (contract.names)."""
+    return physical_name("s3-bucket", prefix, bucket, account_id, region)
 
 
 def lifecycle_rules(rules: list[LifecycleRule]) -> list[dict]:

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from contract.names import physical_name
+
 from .iam import service_role
 
 BACKUP_POLICIES = (
@@ -17,6 +19,10 @@ S3_BACKUP_POLICIES = (
     "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
 )
 RULE_NAME = "scheduled"
+# A selection has no update API: any change to its resources replaces it, under the same name in the same plan.
+# Deleting it first is safe (its recovery points stay in the vault; the plan only lacks the selection for the
+# seconds between the two calls) and avoids two selections of one name.
+SELECTION_DELETE_FIRST = True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,11 +43,8 @@ class BackupPlanArgs:
 
 
 def selection_name(vault_name: str, key: str) -> str:
-    """A selection's name: `<vault>-<key>` (AWS Backup: 1-50 of letters, digits, - _ .)."""
-    name = f"{vault_name}-{key}"
-    if len(name) > 50:
-        raise ValueError(f"backup selection name {name!r} is longer than 50 characters")
-    return name
+    """A selection's name: `<vault>-<key>` (AWS Backup: 1-50 of letters, digits, - _ .), hashed past 50."""
+    return physical_name("backup-selection", vault_name, key)
 
 
 class BackupPlan(pulumi.ComponentResource):
@@ -90,7 +93,8 @@ class BackupPlan(pulumi.ComponentResource):
             plan_id=self.plan.id,
             iam_role_arn=role.arn,
             resources=args.resource_arns,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self._attachments),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._attachments,
+                                        delete_before_replace=SELECTION_DELETE_FIRST),
         )
         self.vault_name = self.vault.name
         self.copy_vault_name = self.copy_vault.name
@@ -106,5 +110,6 @@ class BackupPlan(pulumi.ComponentResource):
             iam_role_arn=self._role.arn,
             resources=resource_arns,
             opts=pulumi.ResourceOptions.merge(
-                pulumi.ResourceOptions(parent=self, depends_on=self._attachments), opts),
+                pulumi.ResourceOptions(parent=self, depends_on=self._attachments,
+                                       delete_before_replace=SELECTION_DELETE_FIRST), opts),
         )

@@ -6,6 +6,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from .final_snapshot import final_snapshot_name
 from .security import allow_from, security_group
 
 PORT = 6379
@@ -135,7 +136,8 @@ class Cache(pulumi.ComponentResource):
             snapshot_retention_limit=args.snapshot_retention_days,
             snapshot_window=args.snapshot_window,
             maintenance_window=args.maintenance_window,
-            final_snapshot_identifier=f"{args.group_id}-final" if args.protect and not args.ephemeral else None,
+            final_snapshot_identifier=final_snapshot_name(name, "cache-snapshot", args.group_id, self)
+            if args.protect and not args.ephemeral else None,
             auto_minor_version_upgrade=True,
             apply_immediately=False,
             tags={"Name": args.group_id},

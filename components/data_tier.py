@@ -34,8 +34,8 @@ MOVED = pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)
 
 
 def backups_bucket_name(prefix: str, account_id: str, region: str) -> str:
-    """`<prefix>-backups-<account>-<region>` (`nodeapi-<stack>-...` for the default app name)."""
-    return f"{prefix}-backups-{account_id}-{region}"
+    """`<prefix>-backups-<account>-<region>` (`nodeapi-<stack>-...` for the default app name), within S3's rules."""
+    return physical_name("s3-bucket", prefix, "backups", account_id, region)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,7 +147,7 @@ class DataTier(pulumi.ComponentResource):
     def _database(self, args: DataTierArgs) -> Database:
         settings, db = args.settings, args.settings.database
         return Database("database", DatabaseArgs(
-            identifier=args.prefix, engine_version=db.engine_version, major_version=db.major_version,
+            identifier=physical_name("rds-instance", args.prefix), engine_version=db.engine_version, major_version=db.major_version,
             instance_class=db.instance_class, allocated_storage_gb=db.allocated_storage_gb,
             max_allocated_storage_gb=db.max_allocated_storage_gb, multi_az=db.multi_az, db_name=db.db_name,
             username=db.username, backup_retention_days=db.backup_retention_days, backup_window=db.backup_window,
@@ -168,7 +168,7 @@ class DataTier(pulumi.ComponentResource):
     def _cache(self, args: DataTierArgs) -> Cache:
         cache, settings = args.cache, args.settings
         return Cache("cache", CacheArgs(
-            group_id=args.prefix, engine=cache.engine, engine_version=cache.engine_version,
+            group_id=physical_name("cache-replication-group", args.prefix), engine=cache.engine, engine_version=cache.engine_version,
             parameter_family=cache.parameter_family, node_type=cache.node_type, replicas=cache.replicas,
             snapshot_retention_days=cache.snapshot_retention_days, snapshot_window=cache.snapshot_window,
             maintenance_window=cache.maintenance_window, maxmemory_policy=cache.maxmemory_policy,
@@ -204,7 +204,8 @@ class DataTier(pulumi.ComponentResource):
         backed_up = [self.buckets[bucket].arn for bucket, settings in args.storage.buckets.items() if settings.backup]
         settings = args.settings
         return BackupPlan("backup-plan", BackupPlanArgs(
-            vault_name=args.prefix, copy_vault_name=f"{args.prefix}-copy", backup_region=settings.backup_region,
+            vault_name=physical_name("backup-vault", args.prefix),
+            copy_vault_name=physical_name("backup-vault", args.prefix, "copy"), backup_region=settings.backup_region,
             kms_key_arn=self.key_arn, backup_kms_key_arn=self.backup_key_arn,
             schedule=settings.backups.plan_schedule, retention_days=settings.backups.retention_days,
             resource_arns=[self.database.instance.arn, *backed_up, *args.backup_resource_arns],

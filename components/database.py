@@ -5,8 +5,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from contract.names import physical_name
 from settings.postgres import IMMEDIATE, apply_method
 
+from .final_snapshot import final_snapshot_name
 from .iam import service_role
 from .security import allow_from, security_group
 
@@ -31,8 +33,8 @@ def db_parameters(slow_query_ms: int, extra: dict[str, str] | None = None) -> li
 
 
 def replica_identifier(identifier: str, index: int) -> str:
-    """`<identifier>-replica-1`, `-replica-2`, ... (stable: alarms and dashboards name them)."""
-    return f"{identifier}-replica-{index}"
+    """`<identifier>-replica-1`, `-replica-2`, ... (stable: alarms and dashboards name them), within RDS's 63."""
+    return physical_name("rds-instance", identifier, f"replica-{index}")
 
 
 def connect_arn(proxy_arn: str, account_id: str, username: str) -> str:
@@ -166,7 +168,8 @@ class Database(pulumi.ComponentResource):
             delete_automated_backups=False,
             deletion_protection=args.deletion_protection,
             skip_final_snapshot=not args.final_snapshot,
-            final_snapshot_identifier=f"{args.identifier}-final" if args.final_snapshot else None,
+            final_snapshot_identifier=final_snapshot_name(name, "rds-snapshot", args.identifier, self)
+            if args.final_snapshot else None,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             performance_insights_enabled=args.performance_insights,
             performance_insights_kms_key_id=args.kms_key_arn if args.performance_insights else None,

@@ -7,6 +7,7 @@ from datetime import datetime
 import pulumi
 import pulumi_aws as aws
 
+from contract.names import physical_name
 from settings.backups import postgres_image
 
 from .iam import service_role
@@ -177,7 +178,7 @@ class DbDump(pulumi.ComponentResource):
             opts=child,
         )
         self.schedule = schedule_task(f"{name}-schedule", f"{name}-scheduler", TaskSchedule(
-            schedule_name=args.family, expression=args.schedule, description="scheduled pg_dump to the backup bucket",
+            schedule_name=physical_name("schedule", args.family), expression=args.schedule, description="scheduled pg_dump to the backup bucket",
             cluster_arn=args.cluster_arn, family=args.family, task_definition_arn=self.task_definition.arn,
             execution_role_arn=self.execution_role.arn, task_role_arn=self.task_role.arn,
             subnet_ids=args.subnet_ids, security_group_ids=args.security_group_ids,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from contract.names import physical_name
 from settings.schedule import OfficeHoursSettings
 
 from .iam import service_role
@@ -94,7 +95,7 @@ class OfficeHours(pulumi.ComponentResource):
         for moment, cron, target in (("stop", crons.backing_stop, STOP_DB), ("start", crons.backing_start, START_DB)):
             schedules.append(aws.scheduler.Schedule(
                 f"{self._name}-db-{moment}",
-                name=f"{args.name_prefix}-db-office-hours-{moment}",
+                name=physical_name("schedule", args.name_prefix, "db-office-hours", moment),
                 description=f"office hours: {moment} database {args.db_identifier}",
                 schedule_expression=cron,
                 schedule_expression_timezone=crons.timezone,

@@ -152,6 +152,18 @@ def name_prefix(kind: str, *parts: str, suffix_length: int) -> str:
     return _build(kind, dataclasses.replace(rule, max_length=room, min_length=1, reserved_suffixes=()), parts) + "-"
 
 
+def check_name(kind: str, name: str) -> None:
+    """InvalidName when `name` breaks the rules of `kind` (a name built elsewhere, checked against RULES)."""
+    rule = RULES[kind]
+    if not name.startswith(rule.prefix):
+        raise InvalidName(f"{kind} name {name!r}: must start with {rule.prefix!r} ({rule.doc})")
+    if len(name) > rule.max_length:
+        raise InvalidName(f"{kind} name {name!r}: {len(name)} characters, at most {rule.max_length} ({rule.doc})")
+    if not re.fullmatch(f"[{rule.chars}]+", name[len(rule.prefix):] or "-"):
+        raise InvalidName(f"{kind} name {name!r}: only [{rule.chars}] allowed ({rule.doc})")
+    _check(kind, rule, name)
+
+
 def _build(kind: str, rule: NameRule, parts: tuple) -> str:
     body = _clean(rule, rule.separator.join(str(p) for p in parts if str(p)))
     name = rule.prefix + body

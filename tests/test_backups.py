@@ -176,6 +176,9 @@ def test_selection_covers_the_database_with_the_backup_role(stack_graph):
     assert_inputs(selection, {"iamRoleArn": role,
                               "resources": [state_of(stack_graph, "aws:rds/instance:Instance", "database")["arn"]],
                               "planId": state_of(stack_graph, "aws:backup/plan:Plan", "backup-plan")["id"]})
+    # No update API: a changed selection is replaced under the same name, so the old one goes first (safe: recovery
+    # points stay in the vault).
+    assert selection["options"]["deleteBeforeReplace"] is True
     trust = parsed(one(stack_graph, "aws:iam/role:Role", "backup-plan-role")["inputs"]["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "backup.amazonaws.com"}
     assert sorted(r["inputs"]["policyArn"] for r in resources(stack_graph, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")

@@ -148,6 +148,7 @@ def test_more_resources_join_the_plan_as_a_selection_of_their_own():
         "iamRoleArn": state_of(graph, "aws:iam/role:Role", "backup-plan-role")["arn"], "resources": [efs]}
     assert sorted(u.rsplit("::", 1)[1] for u in selection["options"]["dependsOn"]) == [
         "backup-plan-role-backup", "backup-plan-role-restores"]
+    assert selection["options"]["deleteBeforeReplace"] is True
 
 
 def test_outputs_keep_the_contract_names(stack_graph):

@@ -48,7 +48,7 @@ def test_prod_instance(prod):
         "backupRetentionPeriod": 30,
         "deletionProtection": True,
         "skipFinalSnapshot": False,
-        "finalSnapshotIdentifier": "nodeapi-prod-final",
+        "finalSnapshotIdentifier": "nodeapi-prod-final-208f263d",
         "kmsKeyId": key,
         "masterUserSecretKmsKeyId": key,
         "performanceInsightsEnabled": True,
@@ -187,9 +187,9 @@ def test_enhanced_monitoring_role(prod):
 def test_everything_is_a_child_of_the_component(stack_graph):
     component = one(stack_graph, DATABASE, "database")
     names = sorted(r["name"] for r in children(stack_graph, component["urn"]))
-    expected = ["database", "database-from-data-tasks", "database-from-web", "database-from-worker",
-                "database-log-postgresql", "database-log-upgrade", "database-params", "database-sg",
-                "database-subnets"]
+    expected = ["database", "database-final-snapshot", "database-from-data-tasks", "database-from-web",
+                "database-from-worker", "database-log-postgresql", "database-log-upgrade", "database-params",
+                "database-sg", "database-subnets"]
     if stack_graph["stack"] == "prod":
         expected += ["database-backup-replication", "database-monitoring", "database-monitoring"]
     assert names == sorted(expected)
@@ -279,7 +279,7 @@ def test_the_whole_primary_instance_in_prod(prod):
         "publiclyAccessible": False, "port": 5432, "multiAz": True, "backupRetentionPeriod": 30,
         "backupWindow": "03:00-04:00", "maintenanceWindow": "sun:05:00-sun:06:00", "copyTagsToSnapshot": True,
         "deleteAutomatedBackups": False, "deletionProtection": True, "skipFinalSnapshot": False,
-        "finalSnapshotIdentifier": "nodeapi-prod-final", "enabledCloudwatchLogsExports": ["postgresql", "upgrade"],
+        "finalSnapshotIdentifier": "nodeapi-prod-final-208f263d", "enabledCloudwatchLogsExports": ["postgresql", "upgrade"],
         "performanceInsightsEnabled": True, "performanceInsightsKmsKeyId": key,
         "performanceInsightsRetentionPeriod": 7, "monitoringInterval": 60,
         "monitoringRoleArn": state_of(prod, "aws:iam/role:Role", "database-monitoring")["arn"],
@@ -336,3 +336,14 @@ def test_replica_identifier_and_connect_arn():
     assert replica_identifier("shop-prod", 3) == "shop-prod-replica-3"
     assert connect_arn("arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0abc", "123456789012", "app_2") == (
         "arn:aws:rds-db:eu-west-1:123456789012:dbuser:prx-0abc/app_2")
+
+
+
+def test_final_snapshot_names_are_unique_per_lifetime_of_the_instance(stack_graph):
+    """A fixed `<identifier>-final` blocks the second deletion of a re-created stack (DBSnapshotAlreadyExists): the
+    name ends in a RandomId created with the instance ("208f263d": the mocks' hex for `database-final-snapshot`)."""
+    stack = stack_graph["stack"]
+    suffix = one(stack_graph, "random:index/randomId:RandomId", "database-final-snapshot")
+    assert suffix["inputs"] == {"byteLength": 4, "keepers": {"identifier": f"nodeapi-{stack}"}}
+    assert suffix["parent"] == one(stack_graph, DATABASE, "database")["urn"]
+    assert one(stack_graph, INSTANCE)["inputs"]["finalSnapshotIdentifier"] == f"nodeapi-{stack}-final-208f263d"

@@ -135,6 +135,11 @@ def _random_password(name: str, inputs: State, region: str, account: str) -> Sta
     return {"result": f"mock-{_digest(name, 24)}", "bcryptHash": "mock-hash"}
 
 
+def _random_id(name: str, inputs: State, region: str, account: str) -> State:
+    hex_ = _digest(name, 2 * int(inputs.get("byteLength", 8)))
+    return {"hex": hex_, "dec": str(int(hex_, 16)), "b64Std": "mock", "b64Url": "mock"}
+
+
 def _lambda_function(name: str, inputs: State, region: str, account: str) -> State:
     fn = _physical_name("aws:lambda", name, inputs)
     arn = f"arn:aws:lambda:{region}:{account}:function:{fn}"
@@ -276,6 +281,7 @@ _SPECIFIC: dict[str, Callable[[str, State, str, str], State]] = {
     "aws:kms/key:Key": _kms_key,
     "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
     "random:index/randomPassword:RandomPassword": _random_password,
+    "random:index/randomId:RandomId": _random_id,
     "aws:lambda/function:Function": _lambda_function,
     EFS_FILE_SYSTEM: _efs_file_system,
     EFS_ACCESS_POINT: _efs_access_point,
