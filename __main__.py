@@ -70,7 +70,7 @@ app = App("app", AppArgs(
     private_subnet_ids=network.private_subnet_ids, app_security_group_id=network.app_security_group.id,
     service_groups=groups.groups, wiring=data.wiring, kms_key_arn=encryption.key_arn,
     routes=edge.routes if edge else {}, load_balancer_arn_suffix=edge.load_balancer.arn_suffix if edge else None,
-    volumes=volumes.volumes), children)
+    https_listener_arn=edge.load_balancer.https_listener_arn if edge else None, volumes=volumes.volumes), children)
 frontends = Frontends("frontends", FrontendsArgs(
     settings=settings, names=names, account_id=account_id, project_dir=str(Path(__file__).parent),
     alb_dns_name=edge.load_balancer.dns_name if edge else None), children)

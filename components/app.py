@@ -38,6 +38,7 @@ class AppArgs:
     kms_key_arn: pulumi.Input[str]
     routes: dict[str, list[RouteResources]] = field(default_factory=dict)
     load_balancer_arn_suffix: pulumi.Input[str] | None = None
+    https_listener_arn: pulumi.Input[str] | None = None  # maintenance bypass rules live there (deployment hooks)
     volumes: dict = field(default_factory=dict)  # service -> FileVolume
 
 
@@ -191,6 +192,9 @@ class App(pulumi.ComponentResource):
             health_check_grace_seconds=check.grace_seconds,
             alarm_names=deployment_alarm_names(args.names.prefix, name) if routes else [],
             migrations=migrations,
+            hook_function_name=args.names.function(f"{name}-deploy-hook"),
+            https_listener_arn=args.https_listener_arn,
+            allowed_revisions=list(public.allow_rolled_back_revisions) if public else [],
             service_connect=ServiceConnect(namespace_arn=args.cluster.namespace_arn, port=service.port,
                                            log_group_name=args.names.log_group(name)),
             exec_enabled=exec_enabled,

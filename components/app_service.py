@@ -80,6 +80,11 @@ class AppServiceArgs:
     health_check_grace_seconds: int = 30
     alarm_names: list[str] = field(default_factory=list)
     migrations: Migrations | None = None
+    # Every blue/green service gets a lifecycle hook (components/migration_hook.py): it refuses rolled-back task
+    # definitions and keeps maintenance bypass rules on the production weights, with or without migrations.
+    hook_function_name: str | None = None  # the hook's function without migrations (with: migrations.function_name)
+    https_listener_arn: pulumi.Input[str] | None = None
+    allowed_revisions: list[int] = field(default_factory=list)
     service_connect: ServiceConnect | None = None
     exec_enabled: bool = False
     volume: Any = None  # FileVolume: its policy admits this task role; the service waits for its mount targets
@@ -201,15 +206,13 @@ class AppService(pulumi.ComponentResource):
             f"{name}-infrastructure", role=role.name, policy_arn=LOAD_BALANCER_POLICY,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        hooks = []
-        if args.migrations:
-            self.migration_hook = self._migration_hook(name, args)
-            hooks = [self.migration_hook.lifecycle_hook()]
+        self.migration_hook = self._migration_hook(name, args)
+        hooks = [self.migration_hook.lifecycle_hook()]
         return aws.ecs.Service(
             name,
             **service_inputs(args, self.task.arn),
             deployment_configuration={"strategy": "BLUE_GREEN", "bake_time_in_minutes": str(args.bake_time_minutes),
-                                      **({"lifecycle_hooks": hooks} if hooks else {})},
+                                      "lifecycle_hooks": hooks},
             alarms={"alarm_names": args.alarm_names, "enable": True, "rollback": True},
             health_check_grace_period_seconds=args.health_check_grace_seconds,
             load_balancers=[{
@@ -232,14 +235,24 @@ class AppService(pulumi.ComponentResource):
         )
 
     def _migration_hook(self, name: str, args: AppServiceArgs) -> MigrationHook:
-        """The Lambda ECS calls at PRE_SCALE_UP: it runs this service's new revision with the migration command."""
+        """The Lambda ECS calls: at PRE_SCALE_UP it refuses a rolled-back task definition, then runs the migrations
+        (if any); after the production shift it moves the maintenance bypass rules onto the new weights."""
         task, migrations = args.task, args.migrations
+        function_name = migrations.function_name if migrations else args.hook_function_name
+        if not function_name:
+            raise ValueError(f"service {args.service_name}: a blue/green service needs hook_function_name (or "
+                             "migrations) for its deployment hook")
         return MigrationHook(f"{name}-migrations", MigrationHookArgs(
-            function_name=migrations.function_name, cluster_arn=args.cluster_arn, cluster_name=args.cluster_name,
+            function_name=function_name, cluster_arn=args.cluster_arn, cluster_name=args.cluster_name,
             service_name=args.service_name, task_family=task.family, task_role_arn=self.task.task_role_arn,
             execution_role_arn=self.task.execution_role_arn, subnet_ids=args.subnet_ids,
-            security_group_ids=args.security_group_ids, migration_command=migrations.command,
-            timeout_seconds=migrations.timeout_seconds, log_retention_days=task.log_retention_days,
+            security_group_ids=args.security_group_ids,
+            migration_command=list(migrations.command) if migrations else None,
+            timeout_seconds=migrations.timeout_seconds if migrations else 1800,
+            log_retention_days=task.log_retention_days,
             kms_key_arn=task.log_kms_key_arn, region=task.region, account_id=task.account_id,
-            container_name=task.container_name,
+            container_name=task.container_name, listener_arn=args.https_listener_arn,
+            production_rule_arns=[route.production_rule_arn for route in args.routes] if args.https_listener_arn
+            else [],
+            allowed_revisions=list(args.allowed_revisions),
         ), pulumi.ResourceOptions(parent=self))

@@ -292,7 +292,9 @@ class LoadBalancer(pulumi.ComponentResource):
         )
 
     def _maintenance(self, name: str, mode: Maintenance) -> list[aws.lb.ListenerRule]:
-        """Bypass rules forward like the route they copy (with its live weights); then the 503."""
+        """Bypass rules forward like the route they copy (with its live weights); then the 503. After ECS shifts
+        traffic, the service's deployment hook copies the new weights onto them (lambdas/migration_hook/bypass.py);
+        `actions` stay managed here, so each `pulumi up` re-reads the same live weights (no ignore_changes)."""
         live = {}
         rules = []
         for priority, planned in zip(PULUMI_PRIORITIES, mode.rules):

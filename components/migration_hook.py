@@ -1,7 +1,12 @@
-"""The web service's migration lifecycle hook: the Lambda of lambdas/migration_hook and the roles around it."""
+"""A blue/green service's lifecycle hook: the Lambda of lambdas/migration_hook and the roles around it.
 
+At PRE_SCALE_UP it refuses a task definition ECS rolled back before, then runs the database users task and the
+migrations (when the service has them); at PRODUCTION_TRAFFIC_SHIFT and POST_PRODUCTION_TRAFFIC_SHIFT it moves the
+maintenance bypass rules onto the production rules' new weights. See lambdas/migration_hook/README.md."""
+
+import importlib.metadata
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
@@ -9,9 +14,21 @@ import pulumi_aws as aws
 
 from .iam import service_role
 
-HANDLER_FILE = Path(__file__).resolve().parent.parent / "lambdas" / "migration_hook" / "handler.py"
+HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambdas" / "migration_hook"
+HANDLER_FILE = HANDLER_DIR / "handler.py"
+MODULES = ("handler.py", "bypass.py", "guard.py")  # the package root of the function
 # The handler's own default and the only stage it migrates at (see lambdas/migration_hook/README.md).
 HOOK_STAGE = "PRE_SCALE_UP"
+# Maintenance bypass rules follow the production rules here; PRODUCTION_TRAFFIC_SHIFT also runs on rollback
+# (ECS Developer Guide, "Lifecycle hooks for Amazon ECS service deployments").
+SYNC_STAGES = ("PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT")
+# The Lambda runtime's boto3 is whatever AWS installed in it, which differs by runtime version and region (Lambda
+# Developer Guide, "Runtime-included SDK versions"). The handler calls DescribeServiceRevisions and
+# ListServiceDeployments (botocore 1.35.52, Nov 2024) and RunTask's clientToken (1.31.85), so the package ships the
+# botocore pinned in requirements.txt, copied from the installed one (no download at `pulumi up`), with only the
+# service models it calls. The runtime still provides botocore's own dependencies (urllib3, jmespath, dateutil).
+BOTOCORE_VERSION = "1.44.8"
+BOTOCORE_SERVICES = ("ecs", "elbv2")
 RUNTIME = "python3.13"
 # Each call makes a few ECS calls and returns; the migration itself is bounded by MIGRATION_TIMEOUT_SECONDS.
 FUNCTION_TIMEOUT_SECONDS = 30
@@ -44,7 +61,7 @@ class MigrationHookArgs:
     execution_role_arn: pulumi.Input[str]
     subnet_ids: list[pulumi.Input[str]]
     security_group_ids: list[pulumi.Input[str]]
-    migration_command: list[str]
+    migration_command: list[str] | None  # None: the service has no migrations (the hook guards and syncs only)
     timeout_seconds: int
     log_retention_days: int
     kms_key_arn: pulumi.Input[str]
@@ -53,6 +70,10 @@ class MigrationHookArgs:
     container_name: str = "web"
     callback_delay_seconds: int = 30
     bootstrap: BootstrapTask | None = None  # DataTier.bootstrap_task: app database users before migrations
+    # The HTTPS listener and this service's production rules: bypass rules follow them (none: no sync stages).
+    listener_arn: pulumi.Input[str] | None = None
+    production_rule_arns: list[pulumi.Input[str]] = field(default_factory=list)
+    allowed_revisions: list[int] = field(default_factory=list)  # rolled-back revisions that may be deployed again
 
 
 def log_group_name(function_name: str) -> str:
@@ -63,7 +84,7 @@ def log_group_name(function_name: str) -> str:
 def validate(args: MigrationHookArgs) -> None:
     """Refuse settings the handler would answer FAILED to on every deployment."""
     command = args.migration_command
-    if not command or not all(isinstance(part, str) and part for part in command):
+    if command is not None and (not command or not all(isinstance(part, str) and part for part in command)):
         raise ValueError(f"migration_command must be a non-empty list of non-empty strings, got {command!r}")
     if not args.container_name.strip():
         raise ValueError("container_name must not be empty")
@@ -81,10 +102,11 @@ def hook_environment(args: MigrationHookArgs) -> pulumi.Output[dict[str, str]]:
         subnets=pulumi.Output.all(*args.subnet_ids), groups=pulumi.Output.all(*args.security_group_ids),
         bootstrap_subnets=pulumi.Output.all(*(bootstrap.subnet_ids if bootstrap else [])),
         bootstrap_groups=pulumi.Output.all(*(bootstrap.security_group_ids if bootstrap else [])),
+        listener=args.listener_arn or "", rules=pulumi.Output.all(*args.production_rule_arns),
     ).apply(lambda v: {
         "HOOK_STAGE": HOOK_STAGE,
         "CONTAINER_NAME": args.container_name,
-        "MIGRATION_COMMAND": json.dumps(args.migration_command),
+        "MIGRATION_COMMAND": json.dumps(args.migration_command) if args.migration_command else "",
         "SUBNET_IDS": ",".join(v["subnets"]),
         "SECURITY_GROUP_IDS": ",".join(v["groups"]),
         "CALLBACK_DELAY_SECONDS": str(args.callback_delay_seconds),
@@ -93,20 +115,49 @@ def hook_environment(args: MigrationHookArgs) -> pulumi.Output[dict[str, str]]:
         "BOOTSTRAP_CONTAINER_NAME": bootstrap.container_name if bootstrap else "",
         "BOOTSTRAP_SUBNET_IDS": ",".join(v["bootstrap_subnets"]),
         "BOOTSTRAP_SECURITY_GROUP_IDS": ",".join(v["bootstrap_groups"]),
+        "LISTENER_ARN": v["listener"],
+        "PRODUCTION_RULE_ARNS": ",".join(v["rules"]),
+        "ALLOW_ROLLED_BACK_REVISIONS": ",".join(str(r) for r in sorted(args.allowed_revisions)),
     })
 
 
 def function_statements(args: MigrationHookArgs, log_group_arn: pulumi.Input[str]) -> list[dict]:
     """Least privilege for the handler's calls: this service's revisions, this family's tasks, this cluster."""
     ecs = f"arn:aws:ecs:{args.region}:{args.account_id}"
-    on_cluster = {"ArnEquals": {"ecs:cluster": args.cluster_arn}}
     bootstrap = args.bootstrap
     families = [args.task_family] + ([bootstrap.task_family] if bootstrap else [])
     bootstrap_roles = [bootstrap.task_role_arn, bootstrap.execution_role_arn] if bootstrap else []
     passed = [args.task_role_arn, args.execution_role_arn] + [arn for arn in bootstrap_roles if arn is not None]
-    return [
+    statements = [
         {"Effect": "Allow", "Action": ["ecs:DescribeServiceRevisions"],
          "Resource": [f"{ecs}:service-revision/{args.cluster_name}/{args.service_name}/*"]},
+        # guard.py: this service's deployments that ended in a rollback.
+        {"Effect": "Allow", "Action": ["ecs:ListServiceDeployments"],
+         "Resource": [f"{ecs}:service/{args.cluster_name}/{args.service_name}"]},
+        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": [pulumi.Output.concat(log_group_arn, ":log-stream:*")]},
+    ]
+    if args.migration_command or bootstrap:
+        statements += task_statements(args, ecs, families, passed)
+    if args.listener_arn is not None:
+        statements += [
+            # DescribeRules has no resource-level permissions (Service Authorization Reference, ELB v2).
+            {"Effect": "Allow", "Action": ["elasticloadbalancing:DescribeRules"], "Resource": ["*"]},
+            {"Effect": "Allow", "Action": ["elasticloadbalancing:ModifyRule"],
+             "Resource": [pulumi.Output.from_input(args.listener_arn).apply(listener_rules_arn)]},
+        ]
+    return statements
+
+
+def listener_rules_arn(listener_arn: str) -> str:
+    """The ARN pattern of a listener's rules (`listener/app/<lb>/<id>/<listener>` -> `listener-rule/.../*`)."""
+    return listener_arn.replace(":listener/", ":listener-rule/", 1) + "/*"
+
+
+def task_statements(args: MigrationHookArgs, ecs: str, families: list[str], passed: list) -> list[dict]:
+    """Running, following and stopping the migration and bootstrap tasks in this cluster."""
+    on_cluster = {"ArnEquals": {"ecs:cluster": args.cluster_arn}}
+    return [
         {"Effect": "Allow", "Action": ["ecs:RunTask"],
          "Resource": [f"{ecs}:task-definition/{family}:*" for family in families], "Condition": on_cluster},
         # ListTasks has no task resource (its resource type is the container instance): `*`, narrowed to the cluster.
@@ -115,9 +166,35 @@ def function_statements(args: MigrationHookArgs, log_group_arn: pulumi.Input[str
          "Resource": [f"{ecs}:task/{args.cluster_name}/*"], "Condition": on_cluster},
         {"Effect": "Allow", "Action": ["iam:PassRole"], "Resource": passed,
          "Condition": {"StringEquals": {"iam:PassedToService": ECS_TASKS}}},
-        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": [pulumi.Output.concat(log_group_arn, ":log-stream:*")]},
     ]
+
+
+def botocore_files() -> dict[str, str]:
+    """Path in the package -> installed file, of the pinned botocore: its code, its top-level data and the models
+    of BOTOCORE_SERVICES. RuntimeError naming the versions when the installed botocore is not the pinned one."""
+    installed = importlib.metadata.version("botocore")
+    if installed != BOTOCORE_VERSION:
+        raise RuntimeError(f"the migration hook bundles botocore {BOTOCORE_VERSION} (requirements.txt), but "
+                           f"{installed} is installed: run `pip install -r requirements.txt`")
+    import botocore
+
+    root = Path(botocore.__file__).resolve().parent
+    files = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if path.is_dir() or "__pycache__" in relative.parts or path.suffix == ".pyc":
+            continue
+        if relative.parts[0] == "data" and len(relative.parts) > 2 and relative.parts[1] not in BOTOCORE_SERVICES:
+            continue
+        files[f"botocore/{relative.as_posix()}"] = str(path)
+    return files
+
+
+def lambda_code() -> pulumi.AssetArchive:
+    """The handler's modules at the package root, and the pinned botocore beside them."""
+    botocore = {path.removeprefix("botocore/"): pulumi.FileAsset(file) for path, file in botocore_files().items()}
+    return pulumi.AssetArchive({**{module: pulumi.FileAsset(str(HANDLER_DIR / module)) for module in MODULES},
+                                "botocore": pulumi.AssetArchive(botocore)})
 
 
 class MigrationHook(pulumi.ComponentResource):
@@ -146,7 +223,7 @@ class MigrationHook(pulumi.ComponentResource):
         # The service names the invoke role: it must also wait for the role's policy, or ECS may call the hook
         # before the role may invoke the function (IAM is eventually consistent; the first deploy fails).
         self.ready: list[pulumi.Resource] = [invoke_policy, self.function]
-        self.lifecycle_stages = [HOOK_STAGE]
+        self.lifecycle_stages = [HOOK_STAGE, *(SYNC_STAGES if args.listener_arn is not None else ())]
         self.register_outputs({"function_arn": self.function_arn, "function_name": self.function_name,
                                "invoke_role_arn": self.invoke_role_arn, "lifecycle_stages": self.lifecycle_stages})
 
@@ -156,14 +233,20 @@ class MigrationHook(pulumi.ComponentResource):
                 "lifecycle_stages": list(self.lifecycle_stages)}
 
     def _function(self, name: str, args: MigrationHookArgs, depends_on: list[pulumi.Resource]) -> aws.lambda_.Function:
-        """The handler alone (boto3 comes with the runtime), arm64, logging to the declared group."""
+        """The handler's modules and the pinned botocore, arm64, logging to the declared group."""
+        try:
+            code = lambda_code()
+        except RuntimeError as error:
+            raise pulumi.RunError(str(error)) from None
+        doing = f"runs {args.task_family} migrations at {HOOK_STAGE}" if args.migration_command \
+            else f"guards {args.task_family} deployments"
         return aws.lambda_.Function(
             name,
             name=args.function_name,
-            description=f"ECS lifecycle hook: runs {args.task_family} migrations at {HOOK_STAGE}",
+            description=f"ECS lifecycle hook: {doing}",
             runtime=RUNTIME,
             handler="handler.handler",
-            code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(HANDLER_FILE))}),
+            code=code,
             role=self.role.arn,
             timeout=FUNCTION_TIMEOUT_SECONDS,
             memory_size=MEMORY_MB,

@@ -222,6 +222,16 @@ class PublicSettings(Section):
     bake_time_minutes: int = Field(default=10, ge=0, le=1440,
                                    description="minutes both revisions run after the switch: the rollback window")
     migrations: MigrationSettings | None = Field(default=None, description="run migrations before traffic shifts")
+    allow_rolled_back_revisions: list[int] = Field(
+        default_factory=list, description="task definition revisions ECS rolled back that may be deployed again "
+                                          "(the deployment hook refuses the others: docs/service-tier.md)")
+
+    @field_validator("allow_rolled_back_revisions")
+    @classmethod
+    def _revisions(cls, value: list[int]) -> list[int]:
+        if any(revision < 1 for revision in value):
+            raise ValueError("task definition revisions are numbers from 1")
+        return sorted(set(value))
 
     def rules(self, stack: Any) -> list[tuple[str, Any, str]]:
         found = []

@@ -7,7 +7,8 @@ import json
 import pulumi
 import pytest
 
-from components.migration_hook import HANDLER_FILE, BootstrapTask, MigrationHook, MigrationHookArgs
+from components.migration_hook import (BOTOCORE_VERSION, HANDLER_FILE, MODULES, BootstrapTask, MigrationHook,
+                                      MigrationHookArgs, botocore_files)
 from lambdas.migration_hook import handler as hook
 from tests.helpers import ROOT, assert_inputs, children, one, parsed
 from tools.mock_outputs import outputs_for
@@ -100,13 +101,14 @@ def test_function(graph):
         "name": FUNCTION, "runtime": "python3.13", "handler": "handler.handler", "timeout": 30, "memorySize": 256,
         "architectures": ["arm64"], "role": state(graph, ROLE, "migration-hook-role")["arn"],
         "loggingConfig": {"logFormat": "Text", "logGroup": f"/aws/lambda/{FUNCTION}"},
-        "code": {"assets": ["handler.py"]},
+        "code": {"assets": ["botocore", "bypass.py", "guard.py", "handler.py"]},
     })
     assert function["inputs"]["environment"]["variables"] == {
         "HOOK_STAGE": "PRE_SCALE_UP", "CONTAINER_NAME": "web", "MIGRATION_COMMAND": json.dumps(COMMAND),
         "SUBNET_IDS": ",".join(SUBNETS), "SECURITY_GROUP_IDS": ",".join(GROUPS), "CALLBACK_DELAY_SECONDS": "30",
         "MIGRATION_TIMEOUT_SECONDS": "1800", "BOOTSTRAP_TASK_DEFINITION": "", "BOOTSTRAP_CONTAINER_NAME": "",
-        "BOOTSTRAP_SUBNET_IDS": "", "BOOTSTRAP_SECURITY_GROUP_IDS": "",
+        "BOOTSTRAP_SUBNET_IDS": "", "BOOTSTRAP_SECURITY_GROUP_IDS": "", "LISTENER_ARN": "",
+        "PRODUCTION_RULE_ARNS": "", "ALLOW_ROLLED_BACK_REVISIONS": "",
     }
 
 
@@ -115,9 +117,79 @@ def test_function_waits_for_its_log_group_and_permissions(graph):
         urn(graph, LOG_GROUP, "migration-hook-logs"), urn(graph, POLICY, "migration-hook-role")])
 
 
-def test_only_the_handler_ships():
+def test_the_package_is_the_handlers_modules_and_the_pinned_botocore():
     assert HANDLER_FILE == ROOT / "lambdas" / "migration_hook" / "handler.py"
-    assert HANDLER_FILE.is_file()
+    assert sorted(p.name for p in HANDLER_FILE.parent.glob("*.py")) == sorted(MODULES)
+    files = botocore_files()
+    assert "botocore/__init__.py" in files and "botocore/cacert.pem" in files
+    models = {"/".join(path.split("/")[2:4]) for path in files if path.startswith("botocore/data/") and
+              path.count("/") > 2}
+    assert models == {"ecs/2014-11-13", "elbv2/2015-12-01"}
+    assert {path for path in files if path.count("/") == 2 and path.startswith("botocore/data/")} == {
+        "botocore/data/_retry.json", "botocore/data/endpoints.json", "botocore/data/partitions.json",
+        "botocore/data/sdk-default-configuration.json"}
+    assert not [path for path in files if "__pycache__" in path or path.endswith(".pyc")]
+
+
+def test_requirements_pin_the_bundled_botocore():
+    pins = [line for line in (ROOT / "requirements.txt").read_text().splitlines() if line.startswith("botocore")]
+    assert pins == [f"botocore=={BOTOCORE_VERSION}"]
+
+
+def test_another_installed_botocore_is_one_message(monkeypatch):
+    import importlib.metadata
+
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "1.34.0")
+    with pytest.raises(pulumi.RunError) as caught:
+        record(lambda: MigrationHook("migration-hook", hook_args()))
+    assert str(caught.value) == (f"the migration hook bundles botocore {BOTOCORE_VERSION} (requirements.txt), but "
+                                 "1.34.0 is installed: run `pip install -r requirements.txt`")
+
+
+def test_the_bundle_runs_without_any_other_botocore(tmp_path):
+    """Laid out as Lambda unpacks it, the package imports its own botocore (not the runtime's), whose clients have
+    the calls the handler makes; models it does not ship are not there."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    for path, source in botocore_files().items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, tmp_path / path)
+    for module in MODULES:
+        shutil.copyfile(HANDLER_FILE.parent / module, tmp_path / module)
+    # The runtime's side: botocore's dependencies, and an old botocore the package must shadow.
+    import jmespath
+
+    site = Path(jmespath.__file__).parent.parent
+    runtime = tmp_path.parent / f"{tmp_path.name}-runtime"
+    runtime.mkdir()
+    for name in ("jmespath", "dateutil", "urllib3", "six.py"):
+        (runtime / name).symlink_to(site / name)
+    (runtime / "botocore").mkdir()
+    (runtime / "botocore" / "__init__.py").write_text("raise ImportError('the runtime botocore was imported')\n")
+    script = (
+        "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
+        "import handler, botocore, botocore.session\n"
+        "from botocore.exceptions import UnknownServiceError\n"
+        "assert botocore.__file__.startswith(sys.argv[1]), botocore.__file__\n"
+        "session = botocore.session.get_session()\n"
+        "ecs = session.create_client('ecs', region_name='eu-west-1', aws_access_key_id='x', aws_secret_access_key='y')\n"
+        "elbv2 = session.create_client('elbv2', region_name='eu-west-1', aws_access_key_id='x', "
+        "aws_secret_access_key='y')\n"
+        "assert all(hasattr(ecs, m) for m in ('describe_service_revisions', 'list_service_deployments', 'run_task'))\n"
+        "assert hasattr(elbv2, 'modify_rule') and hasattr(elbv2, 'describe_rules')\n"
+        "assert 'clientToken' in ecs.meta.service_model.operation_model('RunTask').input_shape.members\n"
+        "try:\n    session.create_client('s3', region_name='eu-west-1')\nexcept UnknownServiceError:\n"
+        "    print('only ecs and elbv2')\n"
+        "print(botocore.__version__)\n")
+    result = subprocess.run([sys.executable, "-S", "-c", script, str(tmp_path), str(runtime)], capture_output=True,
+                            text=True,
+                            env={"PYTHONPATH": str(tmp_path.parent / "no-such-dir"), "PATH": "/usr/bin",
+                                 **{k: v for k, v in __import__("os").environ.items() if k == "HOME"}})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["only", "ecs", "and", "elbv2", BOTOCORE_VERSION]
 
 
 def test_roles_trust_one_service(graph):
@@ -137,6 +209,9 @@ def test_function_policy_is_least_privilege(graph):
     assert statements(graph, "migration-hook-role") == [
         {"Effect": "Allow", "Action": ["ecs:DescribeServiceRevisions"],
          "Resource": [f"{ecs}:service-revision/nodeapi-prod/web/*"]},
+        {"Effect": "Allow", "Action": ["ecs:ListServiceDeployments"], "Resource": [f"{ecs}:service/nodeapi-prod/web"]},
+        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": [f"{LOG_GROUP_ARN}:log-stream:*"]},
         {"Effect": "Allow", "Action": ["ecs:RunTask"], "Resource": [f"{ecs}:task-definition/nodeapi-prod-web:*"],
          "Condition": on_cluster},
         {"Effect": "Allow", "Action": ["ecs:ListTasks"], "Resource": ["*"], "Condition": on_cluster},
@@ -144,8 +219,6 @@ def test_function_policy_is_least_privilege(graph):
          "Resource": [f"{ecs}:task/nodeapi-prod/*"], "Condition": on_cluster},
         {"Effect": "Allow", "Action": ["iam:PassRole"], "Resource": [TASK_ROLE, EXECUTION_ROLE],
          "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
-        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": [f"{LOG_GROUP_ARN}:log-stream:*"]},
     ]
 
 
@@ -246,11 +319,11 @@ def test_bootstrap_settings_reach_the_handler(with_bootstrap):
 def test_bootstrap_adds_its_family_and_role_to_the_policy_and_nothing_else(with_bootstrap):
     ecs = f"arn:aws:ecs:{REGION}:{ACCOUNT}"
     found = statements(with_bootstrap, "migration-hook-role")
-    assert found[1] == {"Effect": "Allow", "Action": ["ecs:RunTask"],
+    assert found[3] == {"Effect": "Allow", "Action": ["ecs:RunTask"],
                         "Resource": [f"{ecs}:task-definition/nodeapi-prod-web:*",
                                      f"{ecs}:task-definition/nodeapi-prod-db-users:*"],
                         "Condition": {"ArnEquals": {"ecs:cluster": CLUSTER_ARN}}}
-    assert found[4] == {"Effect": "Allow", "Action": ["iam:PassRole"],
+    assert found[6] == {"Effect": "Allow", "Action": ["iam:PassRole"],
                         "Resource": [TASK_ROLE, EXECUTION_ROLE, BOOTSTRAP_ROLE],
                         "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}}
     assert [s["Action"] for s in found] == [s["Action"] for s in statements(graph_without_bootstrap(), "migration-hook-role")]
@@ -258,3 +331,50 @@ def test_bootstrap_adds_its_family_and_role_to_the_policy_and_nothing_else(with_
 
 def graph_without_bootstrap() -> dict:
     return record(lambda: MigrationHook("migration-hook", hook_args()), stack="prod")
+
+
+
+LISTENER = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener/app/nodeapi-prod/50dc6c495c0c9188/f2f7dc8efc522ab2"
+RULES = [LISTENER.replace(":listener/", ":listener-rule/") + "/" + suffix for suffix in ("9a1b2c3d", "8e7f6a5b")]
+
+
+@pytest.fixture(scope="module")
+def guarding_only():
+    """The hook of a public service without migrations, behind the HTTPS listener, two routes."""
+    found = {}
+
+    def build():
+        component = MigrationHook("migration-hook", hook_args(
+            migration_command=None, listener_arn=pulumi.Output.from_input(LISTENER),
+            production_rule_arns=[RULES[0], pulumi.Output.from_input(RULES[1])], allowed_revisions=[42, 7]))
+        found["stages"] = component.lifecycle_stages
+    return record(build, stack="prod"), found
+
+
+def test_without_migrations_the_hook_guards_and_follows_the_production_rules(guarding_only):
+    graph, found = guarding_only
+    assert found["stages"] == ["PRE_SCALE_UP", "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"]
+    function = one(graph, FUNCTION_TYPE, "migration-hook")["inputs"]
+    assert function["description"] == "ECS lifecycle hook: guards nodeapi-prod-web deployments"
+    variables = function["environment"]["variables"]
+    assert {k: variables[k] for k in ("MIGRATION_COMMAND", "LISTENER_ARN", "PRODUCTION_RULE_ARNS",
+                                      "ALLOW_ROLLED_BACK_REVISIONS")} == {
+        "MIGRATION_COMMAND": "", "LISTENER_ARN": LISTENER, "PRODUCTION_RULE_ARNS": ",".join(RULES),
+        "ALLOW_ROLLED_BACK_REVISIONS": "7,42"}
+    config = hook.parse_config(variables)
+    assert (config.command, config.allowed_revisions) == ((), frozenset({7, 42}))
+
+
+def test_without_migrations_the_hook_may_not_run_tasks(guarding_only):
+    graph, _ = guarding_only
+    ecs = f"arn:aws:ecs:{REGION}:{ACCOUNT}"
+    assert statements(graph, "migration-hook-role") == [
+        {"Effect": "Allow", "Action": ["ecs:DescribeServiceRevisions"],
+         "Resource": [f"{ecs}:service-revision/nodeapi-prod/web/*"]},
+        {"Effect": "Allow", "Action": ["ecs:ListServiceDeployments"], "Resource": [f"{ecs}:service/nodeapi-prod/web"]},
+        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": [f"{LOG_GROUP_ARN}:log-stream:*"]},
+        {"Effect": "Allow", "Action": ["elasticloadbalancing:DescribeRules"], "Resource": ["*"]},
+        {"Effect": "Allow", "Action": ["elasticloadbalancing:ModifyRule"],
+         "Resource": [LISTENER.replace(":listener/", ":listener-rule/") + "/*"]},
+    ]

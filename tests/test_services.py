@@ -72,7 +72,8 @@ def test_web_service_deploys_blue_green_with_every_safety_net(stack_graph):
         "deploymentController": {"type": "ECS"},
         "deploymentConfiguration": {
             "strategy": "BLUE_GREEN", "bakeTimeInMinutes": "15" if stack == "prod" else "5",
-            "lifecycleHooks": [{"lifecycleStages": ["PRE_SCALE_UP"],
+            "lifecycleHooks": [{"lifecycleStages": ["PRE_SCALE_UP", "PRODUCTION_TRAFFIC_SHIFT",
+                                                    "POST_PRODUCTION_TRAFFIC_SHIFT"],
                                 "hookTargetArn": arn(stack_graph, "aws:lambda/function:Function", "web-migrations"),
                                 "roleArn": arn(stack_graph, ROLE, "web-migrations-invoke")}]},
         "deploymentCircuitBreaker": {"enable": True, "rollback": True},

@@ -10,6 +10,7 @@ all production traffic, so no task of the new code ever runs, passes a health ch
 against an unmigrated schema, and a failed migration rolls back before any green capacity is launched.
 Blue keeps serving during and after the migration, so migrations must be backward compatible (expand, then
 contract in a later release); that holds for every stage before the production shift. At any other stage
+(the production-shift stages aside, below)
 the hook answers SUCCEEDED at once, which also keeps it out of the way of a rollback (ECS re-runs the
 TEST_TRAFFIC_SHIFT and PRODUCTION_TRAFFIC_SHIFT hooks while rolling back).
 
@@ -20,6 +21,14 @@ misses the task cannot start a second one.
 With BOOTSTRAP_TASK_DEFINITION set, the data tier's database-users task (psql as the master user: the app's
 owner role and login users, idempotent) runs first, the same way (startedBy "bootstrap-" + the execution), and
 the migration starts only after it exited 0: migrations always run as an app user that exists.
+
+Every blue/green service has this hook, with or without migrations (MIGRATION_COMMAND empty: none). Before
+anything else at PRE_SCALE_UP it refuses a task definition ECS rolled back before (guard.py); at
+PRODUCTION_TRAFFIC_SHIFT and POST_PRODUCTION_TRAFFIC_SHIFT it keeps maintenance bypass rules on the production
+rules' weights (bypass.py) and always answers SUCCEEDED.
+
+The package bundles a pinned botocore (components/migration_hook.py): the clients come from it, not from
+whatever boto3 the runtime ships (DescribeServiceRevisions and ListServiceDeployments need botocore 1.35.52).
 """
 
 import hashlib
@@ -28,12 +37,19 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-import boto3
+import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError
+
+try:  # imported as lambdas.migration_hook.handler (tests)
+    from . import bypass, guard
+except ImportError:  # the Lambda package: handler.py and its modules at the root
+    import bypass
+    import guard
 
 STAGES = ("RECONCILE_SERVICE", "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT",
           "PRE_PRODUCTION_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT")
 DEFAULT_STAGE = "PRE_SCALE_UP"
+SYNC_STAGES = ("PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT")  # bypass rules follow production
 DEFAULT_CONTAINER = "web"
 DEFAULT_COMMAND = ("npx", "prisma", "migrate", "deploy")
 DEFAULT_CALLBACK_DELAY = 30
@@ -49,6 +65,7 @@ STARTED_BY_LENGTH = 36
 ESSENTIAL_EXITED = "EssentialContainerExited"
 
 _ecs = None  # created on first use; tests put a stubbed client here
+_elbv2 = None
 
 
 class HookError(Exception):
@@ -76,6 +93,7 @@ class Config:
     callback_delay: int
     timeout: int
     bootstrap: Bootstrap | None = None
+    allowed_revisions: frozenset = frozenset()  # rolled-back revisions that may be deployed again
 
 
 @dataclass(frozen=True)
@@ -85,6 +103,7 @@ class HookEvent:
     execution_id: str
     service_arn: str
     revision_arn: str
+    serving: tuple[str, ...] = ()  # revisions with production traffic now (productionTrafficWeights)
 
 
 def log(decision: str, **fields) -> None:
@@ -101,9 +120,11 @@ def hook_stage(environ) -> str:
 
 
 def parse_command(raw: str | None) -> tuple[str, ...]:
-    """The migration command from MIGRATION_COMMAND, a JSON list of strings."""
+    """The migration command from MIGRATION_COMMAND, a JSON list of strings; empty: no migration."""
     if raw is None:
         return DEFAULT_COMMAND
+    if not raw.strip():
+        return ()
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as error:
@@ -164,7 +185,15 @@ def parse_config(environ) -> Config:
         callback_delay=parse_seconds(environ, "CALLBACK_DELAY_SECONDS", DEFAULT_CALLBACK_DELAY),
         timeout=parse_seconds(environ, "MIGRATION_TIMEOUT_SECONDS", DEFAULT_TIMEOUT),
         bootstrap=parse_bootstrap(environ),
+        allowed_revisions=parse_allowed(environ),
     )
+
+
+def parse_allowed(environ) -> frozenset:
+    try:
+        return guard.parse_allowed(environ.get("ALLOW_ROLLED_BACK_REVISIONS"))
+    except ValueError as error:
+        raise HookError(str(error)) from None
 
 
 def parse_event(event: dict) -> HookEvent:
@@ -175,7 +204,7 @@ def parse_event(event: dict) -> HookEvent:
     missing = [name for name, value in zip(names, values) if not value]
     if missing:
         raise HookError(f"the hook payload lacks {', '.join(missing)}")
-    return HookEvent(*values)
+    return HookEvent(*values, serving=tuple(sorted(details.get("productionTrafficWeights") or {})))
 
 
 def started_by_for(execution_id: str, prefix: str = STARTED_BY_PREFIX) -> str:
@@ -252,11 +281,19 @@ def task_verdict(task: dict, container_name: str, now: datetime, timeout: int) -
 
 
 def ecs_client():
-    """The ECS client, created on first use."""
+    """The ECS client (the bundled botocore), created on first use."""
     global _ecs
     if _ecs is None:
-        _ecs = boto3.client("ecs")
+        _ecs = botocore.session.get_session().create_client("ecs")
     return _ecs
+
+
+def elbv2_client():
+    """The ELBv2 client (the bundled botocore), created on first use."""
+    global _elbv2
+    if _elbv2 is None:
+        _elbv2 = botocore.session.get_session().create_client("elbv2")
+    return _elbv2
 
 
 def describe_revision(ecs, revision_arn: str) -> dict:
@@ -366,10 +403,18 @@ def migrate(ecs, hook: HookEvent, config: Config, now: datetime) -> dict:
     one already started."""
     revision = describe_revision(ecs, hook.revision_arn)
     cluster = cluster_of(revision, hook.service_arn)
+    reason = guard.refusal(ecs, cluster, hook.service_arn, revision["taskDefinition"], config.allowed_revisions,
+                           list(hook.serving))
+    if reason is not None:
+        log("rolled_back_revision_refused", hookStatus=FAILED, reason=reason, executionId=hook.execution_id)
+        return {"hookStatus": FAILED}
     if config.bootstrap is not None:
         answer = bootstrap_first(ecs, cluster, config, now, hook.execution_id)
         if answer is not None:
             return answer
+    if not config.command:
+        log("no_migration", hookStatus=SUCCEEDED, executionId=hook.execution_id)
+        return {"hookStatus": SUCCEEDED}
     ids = {"executionId": hook.execution_id, "startedBy": started_by_for(hook.execution_id), "cluster": cluster}
     task = find_task(ecs, cluster, ids["startedBy"])
     if task is None:
@@ -380,6 +425,8 @@ def migrate(ecs, hook: HookEvent, config: Config, now: datetime) -> dict:
 def handler(event, context):
     """Lambda entry point: the ECS deployment lifecycle hook."""
     stage = event.get("lifecycleStage")
+    if stage in SYNC_STAGES:
+        return sync_bypass_rules(event, os.environ)
     try:
         wanted = hook_stage(os.environ)
         if stage != wanted:
@@ -394,3 +441,19 @@ def handler(event, context):
         log("aws_call_failed", hookStatus=FAILED, reason=str(error),
             operation=getattr(error, "operation_name", None), executionId=event.get("executionId"))
     return {"hookStatus": FAILED}
+
+
+def sync_bypass_rules(event: dict, environ) -> dict:
+    """Maintenance bypass rules onto the production rules' weights (bypass.py); SUCCEEDED whatever happens."""
+    listener, rules = environ.get("LISTENER_ARN", "").strip(), parse_ids(environ.get("PRODUCTION_RULE_ARNS"))
+    fields = {"executionId": event.get("executionId"), "lifecycleStage": event.get("lifecycleStage")}
+    if not listener or not rules:
+        log("bypass_sync_skipped", hookStatus=SUCCEEDED, reason="LISTENER_ARN or PRODUCTION_RULE_ARNS unset", **fields)
+        return {"hookStatus": SUCCEEDED}
+    try:
+        changed = bypass.sync(elbv2_client(), listener, list(rules))
+        log("bypass_synced", hookStatus=SUCCEEDED, changedRules=changed, **fields)
+    except (ClientError, BotoCoreError, KeyError) as error:
+        # Never roll a deployment back over the maintenance bypass; `pulumi up` re-reads the weights too.
+        log("bypass_sync_failed", hookStatus=SUCCEEDED, reason=str(error), **fields)
+    return {"hookStatus": SUCCEEDED}

@@ -23,8 +23,9 @@ SUBNETS = ["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"]
 GROUPS = ["sg-0123456789abcdef0"]
 SETTINGS = ("HOOK_STAGE", "CONTAINER_NAME", "MIGRATION_COMMAND", "SUBNET_IDS", "SECURITY_GROUP_IDS",
             "CALLBACK_DELAY_SECONDS", "MIGRATION_TIMEOUT_SECONDS", "BOOTSTRAP_TASK_DEFINITION",
-            "BOOTSTRAP_CONTAINER_NAME", "BOOTSTRAP_SUBNET_IDS", "BOOTSTRAP_SECURITY_GROUP_IDS")
-OTHER_STAGES = [stage for stage in hook.STAGES if stage != "PRE_SCALE_UP"]
+            "BOOTSTRAP_CONTAINER_NAME", "BOOTSTRAP_SUBNET_IDS", "BOOTSTRAP_SECURITY_GROUP_IDS",
+            "ALLOW_ROLLED_BACK_REVISIONS", "LISTENER_ARN", "PRODUCTION_RULE_ARNS")
+OTHER_STAGES = [stage for stage in hook.STAGES if stage != "PRE_SCALE_UP" and stage not in hook.SYNC_STAGES]
 
 
 def hook_event(stage: str = "PRE_SCALE_UP") -> dict:
@@ -96,10 +97,16 @@ def ecs(env, monkeypatch):
         stubber.assert_no_pending_responses()
 
 
-def expect_revision(ecs, found: dict | None = None) -> None:
-    """DescribeServiceRevisions of the target revision."""
-    ecs.add_response("describe_service_revisions", {"serviceRevisions": [found or revision()], "failures": []},
+def expect_revision(ecs, found: dict | None = None, rolled_back: list[dict] | None = None) -> None:
+    """DescribeServiceRevisions of the target revision, then the guard's ListServiceDeployments (none rolled back
+    unless given)."""
+    found = found or revision()
+    ecs.add_response("describe_service_revisions", {"serviceRevisions": [found], "failures": []},
                      {"serviceRevisionArns": [REVISION_ARN]})
+    ecs.add_response("list_service_deployments", {"serviceDeployments": rolled_back or []},
+                     {"cluster": found.get("clusterArn", "app-staging"), "service": SERVICE_ARN,
+                      "status": ["ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL",
+                                 "ROLLBACK_FAILED"], "maxResults": 20})
 
 
 def expect_lookup(ecs, running: list[str], stopped: list[str] | None = None) -> None:
@@ -283,7 +290,7 @@ def test_hook_stage_setting_moves_the_migration(ecs, env):
     assert hook.handler(hook_event("POST_SCALE_UP"), None)["hookStatus"] == "IN_PROGRESS"
 
 
-@pytest.mark.parametrize("command", ['npx prisma migrate deploy', '[]', '"npx"', '["npx", 1]', ''])
+@pytest.mark.parametrize("command", ['npx prisma migrate deploy', '[]', '"npx"', '["npx", 1]'])
 def test_bad_migration_command_fails_without_aws_calls(ecs, env, capsys, command):
     env.setenv("MIGRATION_COMMAND", command)
 
@@ -316,12 +323,13 @@ def test_payload_without_execution_details_fails(ecs, capsys):
     (None, ("npx", "prisma", "migrate", "deploy")),
     ('["npx","prisma","migrate","deploy"]', ("npx", "prisma", "migrate", "deploy")),
     ('["./migrate.sh"]', ("./migrate.sh",)),
+    ("", ()), (" ", ()),  # a service without migrations: the hook only guards and syncs
 ])
 def test_parse_command(raw, command):
     assert hook.parse_command(raw) == command
 
 
-@pytest.mark.parametrize("raw", ["", "npx prisma", "[]", "{}", '"npx"', "[null]", '["npx", ["a"]]', "[1, 2]"])
+@pytest.mark.parametrize("raw", ["npx prisma", "[]", "{}", '"npx"', "[null]", '["npx", ["a"]]', "[1, 2]"])
 def test_parse_command_rejects(raw):
     with pytest.raises(hook.HookError, match="MIGRATION_COMMAND"):
         hook.parse_command(raw)
@@ -539,3 +547,161 @@ def test_a_half_configured_bootstrap_is_refused(bootstrapping, missing):
     with pytest.raises(hook.HookError) as caught:
         hook.parse_config(dict(__import__("os").environ))
     assert str(caught.value) == f"BOOTSTRAP_TASK_DEFINITION is set but {missing} is empty"
+
+
+# ------------------------------------------------------------------------- services without migrations
+
+def test_without_migrations_the_hook_only_guards(ecs, env, capsys):
+    env.setenv("MIGRATION_COMMAND", "")
+    expect_revision(ecs)
+
+    assert hook.handler(hook_event(), None) == {"hookStatus": "SUCCEEDED"}
+    assert [line["decision"] for line in log_lines(capsys)] == ["no_migration"]
+
+
+# ------------------------------------------------------------------------- rolled-back revisions (guard.py)
+
+ROLLED_BACK_DEPLOYMENT = "arn:aws:ecs:eu-west-1:123456789012:service-deployment/app-staging/web/Rb7Yk2Qp9LmN"
+ROLLED_BACK_REVISION = "arn:aws:ecs:eu-west-1:123456789012:service-revision/app-staging/web/5550001112223334445"
+
+
+def rolled_back(revision_arn: str = ROLLED_BACK_REVISION) -> list[dict]:
+    return [{"serviceDeploymentArn": ROLLED_BACK_DEPLOYMENT, "serviceArn": SERVICE_ARN, "clusterArn": CLUSTER_ARN,
+             "targetServiceRevisionArn": revision_arn, "status": "ROLLBACK_SUCCESSFUL"}]
+
+
+def expect_revisions(ecs, arns: list[str], task_definitions: list[str]) -> None:
+    ecs.add_response("describe_service_revisions", {"serviceRevisions": [
+        {"serviceRevisionArn": arn, "serviceArn": SERVICE_ARN, "clusterArn": CLUSTER_ARN, "taskDefinition": td}
+        for arn, td in zip(arns, task_definitions)], "failures": []}, {"serviceRevisionArns": arns})
+
+
+def test_a_task_definition_ecs_rolled_back_is_refused_before_anything_runs(ecs, capsys):
+    expect_revision(ecs, rolled_back=rolled_back())
+    expect_revisions(ecs, [ROLLED_BACK_REVISION], [TASK_DEFINITION])
+    expect_revisions(ecs, [OLD_REVISION_ARN], ["arn:aws:ecs:eu-west-1:123456789012:task-definition/app-staging-web:41"])
+
+    assert hook.handler(hook_event(), None) == {"hookStatus": "FAILED"}
+    [line] = log_lines(capsys)
+    assert line["decision"] == "rolled_back_revision_refused"
+    assert line["reason"] == (
+        f"{TASK_DEFINITION} was rolled back by ECS ({ROLLED_BACK_DEPLOYMENT}); deploy a new revision, or list 42 "
+        "in allowRolledBackRevisions to deploy it again on purpose")
+
+
+def test_a_listed_revision_may_be_deployed_again(ecs, env, capsys):
+    env.setenv("ALLOW_ROLLED_BACK_REVISIONS", "7, 42")
+    env.setenv("MIGRATION_COMMAND", "")
+    ecs.add_response("describe_service_revisions", {"serviceRevisions": [revision()], "failures": []},
+                     {"serviceRevisionArns": [REVISION_ARN]})  # no rollback lookup for an allowed revision
+
+    assert hook.handler(hook_event(), None) == {"hookStatus": "SUCCEEDED"}
+
+
+def test_the_running_task_definition_is_never_refused(ecs, capsys):
+    """A rolled-back service-only change (network, alarms) has the running task definition as its target."""
+    expect_revision(ecs, rolled_back=rolled_back())
+    expect_revisions(ecs, [ROLLED_BACK_REVISION], [TASK_DEFINITION])
+    expect_revisions(ecs, [OLD_REVISION_ARN], [TASK_DEFINITION])
+    expect_lookup(ecs, running=[TASK_ARN])
+    expect_task(ecs, task("RUNNING"))
+
+    assert hook.handler(hook_event(), None)["hookStatus"] == "IN_PROGRESS"
+
+
+def test_other_rolled_back_revisions_do_not_matter(ecs, capsys):
+    expect_revision(ecs, rolled_back=rolled_back())
+    expect_revisions(ecs, [ROLLED_BACK_REVISION], ["arn:aws:ecs:eu-west-1:123456789012:task-definition/app-staging-web:40"])
+    expect_lookup(ecs, running=[TASK_ARN])
+    expect_task(ecs, task("RUNNING"))
+
+    assert hook.handler(hook_event(), None)["hookStatus"] == "IN_PROGRESS"
+
+
+@pytest.mark.parametrize("raw", ["42,x", "-1", "4.2"])
+def test_allowed_revisions_must_be_numbers(ecs, env, capsys, raw):
+    env.setenv("ALLOW_ROLLED_BACK_REVISIONS", raw)
+    assert hook.handler(hook_event(), None) == {"hookStatus": "FAILED"}
+    assert log_lines(capsys)[0]["reason"] == (
+        f"ALLOW_ROLLED_BACK_REVISIONS must be comma-separated revision numbers, got {raw!r}")
+
+
+# ------------------------------------------------------------------------- maintenance bypass rules (bypass.py)
+
+LISTENER = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/app-staging/50dc6c495c0c9188/f2f7dc8efc522ab2"
+RULE = LISTENER.replace(":listener/", ":listener-rule/")
+PRODUCTION_RULE, BYPASS_RULE, OPS_RULE, MAINTENANCE_RULE, OTHER_ROUTE = (
+    f"{RULE}/{suffix}" for suffix in ("1a", "2b", "3c", "4d", "5e"))
+BLUE = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/app-staging-web-blue/73e2d6bc24d8a067"
+GREEN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/app-staging-web-green/2453ed029918f21f"
+OTHER = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/app-staging-bot-blue/09e0a4f2c1b3d5e7"
+
+
+def forward(blue: int, green: int, order: int | None = 1) -> dict:
+    action = {"Type": "forward", "ForwardConfig": {
+        "TargetGroups": [{"TargetGroupArn": BLUE, "Weight": blue}, {"TargetGroupArn": GREEN, "Weight": green}],
+        "TargetGroupStickinessConfig": {"Enabled": False}}}
+    return {**action, "Order": order} if order is not None else action
+
+
+def rule(arn: str, priority: str, *actions: dict) -> dict:
+    return {"RuleArn": arn, "Priority": priority, "Conditions": [], "Actions": list(actions), "IsDefault": False}
+
+
+@pytest.fixture
+def elbv2(env, monkeypatch):
+    import boto3
+
+    env.setenv("LISTENER_ARN", LISTENER)
+    env.setenv("PRODUCTION_RULE_ARNS", PRODUCTION_RULE)
+    client = boto3.client("elbv2", region_name="eu-west-1", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    monkeypatch.setattr(hook, "_elbv2", client)
+    with Stubber(client) as stubber:
+        yield stubber
+        stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("stage", hook.SYNC_STAGES)
+def test_bypass_rules_follow_the_production_rule_after_the_shift(elbv2, capsys, stage):
+    """Pulumi's (priority 5) and ops' (priority 60) bypass copies still send everything to blue, which ECS drains;
+    the 503 rule and another route's rule stay as they are."""
+    production = rule(PRODUCTION_RULE, "100", forward(0, 100))
+    elbv2.add_response("describe_rules", {"Rules": [production]}, {"RuleArns": [PRODUCTION_RULE]})
+    fixed = {"Type": "fixed-response", "Order": 1, "FixedResponseConfig": {"StatusCode": "503"}}
+    elbv2.add_response("describe_rules", {"Rules": [rule(BYPASS_RULE, "5", forward(100, 0))],
+                                          "NextMarker": "page-2"}, {"ListenerArn": LISTENER})
+    elbv2.add_response("describe_rules", {"Rules": [
+        rule(OPS_RULE, "60", forward(100, 0, order=None)), rule(MAINTENANCE_RULE, "49", fixed),
+        rule(OTHER_ROUTE, "7", {"Type": "forward", "TargetGroupArn": OTHER, "Order": 1}), production,
+        {"RuleArn": f"{RULE}/default", "Priority": "default", "Actions": [fixed], "IsDefault": True}]},
+        {"ListenerArn": LISTENER, "Marker": "page-2"})
+    elbv2.add_response("modify_rule", {"Rules": []}, {"RuleArn": BYPASS_RULE, "Actions": [forward(0, 100)]})
+    elbv2.add_response("modify_rule", {"Rules": []}, {"RuleArn": OPS_RULE, "Actions": [forward(0, 100, order=None)]})
+
+    assert hook.handler(hook_event(stage), None) == {"hookStatus": "SUCCEEDED"}
+    [line] = log_lines(capsys)
+    assert (line["decision"], line["changedRules"]) == ("bypass_synced", [BYPASS_RULE, OPS_RULE])
+
+
+def test_bypass_rules_already_on_the_production_weights_are_left_alone(elbv2, capsys):
+    production = rule(PRODUCTION_RULE, "100", forward(0, 100))
+    elbv2.add_response("describe_rules", {"Rules": [production]}, {"RuleArns": [PRODUCTION_RULE]})
+    elbv2.add_response("describe_rules", {"Rules": [rule(BYPASS_RULE, "5", forward(0, 100)), production]},
+                       {"ListenerArn": LISTENER})
+
+    assert hook.handler(hook_event("POST_PRODUCTION_TRAFFIC_SHIFT"), None) == {"hookStatus": "SUCCEEDED"}
+    assert log_lines(capsys)[0]["changedRules"] == []
+
+
+def test_a_failed_sync_never_fails_the_deployment(elbv2, capsys):
+    elbv2.add_client_error("describe_rules", "AccessDenied", "not allowed")
+
+    assert hook.handler(hook_event("PRODUCTION_TRAFFIC_SHIFT"), None) == {"hookStatus": "SUCCEEDED"}
+    [line] = log_lines(capsys)
+    assert line["decision"] == "bypass_sync_failed" and "AccessDenied" in line["reason"]
+
+
+def test_without_a_listener_the_sync_is_skipped(env, capsys):
+    assert hook.handler(hook_event("PRODUCTION_TRAFFIC_SHIFT"), None) == {"hookStatus": "SUCCEEDED"}
+    assert log_lines(capsys)[0]["decision"] == "bypass_sync_skipped"
