@@ -906,6 +906,9 @@ def _summary(est: Estimate) -> list[str]:
     if est.levers:
         out.append("Biggest levers (setting: what it changes, saving a month):")
         out += [f"  {lever.setting}: {lever.what}: -{money(lever.saving)}" for lever in est.levers]
+    else:
+        out.append("Biggest levers: none; every setting --cost knows how to price is already at its cheaper value "
+                   "(what is left changes the stack's shape: docs/cost.md)")
     return out + list(est.notes) + [""]
 
 
