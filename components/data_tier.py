@@ -35,13 +35,16 @@ class DataTierArgs:
 
 
 class DataTier(pulumi.ComponentResource):
-    """Database, cache, backup bucket and plan, nightly dump, app secrets; `wiring` is what containers get."""
+    """Database, cache, backup bucket and plan, nightly dump, app secrets; `wiring` is what containers get.
+
+    Children keep the names they had before the data tier was a component (`database`, `cache`, ...), so the
+    URNs of stateful resources do not change when the program is reorganised."""
 
     def __init__(self, name: str, args: DataTierArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nodeapi:data:DataTier", name, None, opts)
         settings, encryption, child = args.settings, args.encryption, pulumi.ResourceOptions(parent=self)
         protect, db = settings.is_production, settings.database
-        self.database = Database(f"{name}-database", DatabaseArgs(
+        self.database = Database("database", DatabaseArgs(
             identifier=args.prefix, engine_version=db.engine_version, major_version=db.major_version,
             instance_class=db.instance_class, allocated_storage_gb=db.allocated_storage_gb,
             max_allocated_storage_gb=db.max_allocated_storage_gb, multi_az=db.multi_az, db_name=db.db_name,
@@ -55,7 +58,7 @@ class DataTier(pulumi.ComponentResource):
             backup_region=settings.backup_region, backup_kms_key_arn=encryption.backup_key_arn, proxy=db.proxy,
         ), child)
         cache = settings.cache
-        self.cache = Cache(f"{name}-cache", CacheArgs(
+        self.cache = Cache("cache", CacheArgs(
             group_id=args.prefix, engine=cache.engine, engine_version=cache.engine_version,
             parameter_family=cache.parameter_family, node_type=cache.node_type, replicas=cache.replicas,
             snapshot_retention_days=cache.snapshot_retention_days, snapshot_window=cache.snapshot_window,
@@ -65,7 +68,7 @@ class DataTier(pulumi.ComponentResource):
             secret_recovery_window_days=settings.app_secrets.recovery_window_days, protect=protect,
         ), child)
         self._backups(name, args)
-        self.app_secrets = AppSecrets(f"{name}-app-secrets", AppSecretsArgs(
+        self.app_secrets = AppSecrets("app-secrets", AppSecretsArgs(
             prefix=args.prefix, names=settings.secret_names, length=settings.app_secrets.length,
             recovery_window_days=settings.app_secrets.recovery_window_days, kms_key_arn=encryption.key_arn,
             overrides=config_overrides(pulumi.Config(), settings.secret_names),
@@ -77,7 +80,7 @@ class DataTier(pulumi.ComponentResource):
     def _backups(self, name: str, args: DataTierArgs) -> None:
         settings, encryption, child = args.settings, args.encryption, pulumi.ResourceOptions(parent=self)
         backups, protect = settings.backups, settings.is_production
-        self.backup_bucket = BackupBucket(f"{name}-backup-bucket", BackupBucketArgs(
+        self.backup_bucket = BackupBucket("backup-bucket", BackupBucketArgs(
             bucket_name=bucket_name(args.stack, args.account_id, settings.region), region=settings.region,
             kms_key_arn=encryption.key_arn, retention_days=backups.retention_days,
             noncurrent_retention_days=backups.noncurrent_retention_days, account_id=args.account_id,
@@ -86,7 +89,7 @@ class DataTier(pulumi.ComponentResource):
                                region=settings.backup_region, kms_key_arn=encryption.backup_key_arn)
             if backups.cross_region else None,
         ), child)
-        self.backup_plan = BackupPlan(f"{name}-backup-plan", BackupPlanArgs(
+        self.backup_plan = BackupPlan("backup-plan", BackupPlanArgs(
             vault_name=args.prefix, copy_vault_name=f"{args.prefix}-copy", backup_region=settings.backup_region,
             kms_key_arn=encryption.key_arn, backup_kms_key_arn=encryption.backup_key_arn,
             schedule=backups.plan_schedule, retention_days=backups.retention_days,
@@ -94,7 +97,7 @@ class DataTier(pulumi.ComponentResource):
         ), child)
         dump = backups.dump
         if dump.enabled:
-            DbDump(f"{name}-db-dump", DbDumpArgs(
+            DbDump("db-dump", DbDumpArgs(
                 family=f"{args.prefix}-db-dump", schedule=dump.schedule, dump_image=dump.image,
                 dump_command=list(dump.command), dump_dir=DUMP_DIR, dump_file=DUMP_FILE,
                 upload_image=dump.upload_image, cpu=dump.cpu, memory=dump.memory,

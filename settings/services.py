@@ -86,22 +86,20 @@ class ImageSource(Section):
 
     @model_validator(mode="before")
     @classmethod
-    def _default_build(cls, data: Any) -> Any:
-        return {"build": {}} if isinstance(data, dict) and not data else data
+    def _one_source(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data:
+            return {"build": {}}
+        if isinstance(data, dict):
+            given = [key for key in ("build", "uri", "service") if data.get(key) is not None]
+            if len(given) != 1:
+                raise ValueError("set exactly one of image.build (a Dockerfile), image.uri (a pinned image) or "
+                                 "image.service (the image of another service)")
+        return data
 
     @field_validator("uri")
     @classmethod
     def _reference(cls, value: str | None) -> str | None:
         return None if value is None else check_image_reference(value)
-
-    @model_validator(mode="after")
-    def _one_source(self) -> "ImageSource":
-        given = [key for key in ("build", "uri", "service") if getattr(self, key) is not None]
-        if len(given) != 1:
-            raise rule_error("image", self.model_dump(by_alias=True, exclude_none=True),
-                             "set exactly one of image.build (a Dockerfile), image.uri (a pinned image) or "
-                             "image.service (the image of another service)")
-        return self
 
 
 class HealthCheckSettings(Section):

@@ -1,4 +1,4 @@
-"""The names the service tier codes against: app_environment, app_secrets, secret_arns, kms_key_arns, stack_key."""
+"""What the app codes against: the data tier's wiring (environment, secrets, secret ARNs, KMS keys) and its stores."""
 
 import runpy
 import sys
@@ -29,12 +29,11 @@ def program():
             sys.path.remove(str(ROOT))
 
     graph = record(build, stack="prod", config=config)
-    resolved = {
-        name: _resolve(names[name]) for name in ("app_environment", "app_secrets", "secret_arns", "kms_key_arns")
-    }
-    resolved["stack_key"] = names["stack_key"]
-    for component in ("database", "cache", "backup_bucket"):
-        resolved[component] = names[component]
+    wiring, data = names["data"].wiring, names["data"]
+    resolved = {"app_environment": _resolve(wiring.environment), "app_secrets": _resolve(wiring.secrets),
+                "secret_arns": _resolve(wiring.secret_arns), "kms_key_arns": _resolve(wiring.kms_key_arns),
+                "stack_key": names["encryption"].key, "database": data.database, "cache": data.cache,
+                "backup_bucket": data.backup_bucket}
     return resolved, graph
 
 
@@ -59,8 +58,9 @@ def test_app_secrets_are_value_from_arns(program):
         "JWT_SECRET": secret("app-secrets-jwt-secret"),
         "JWT_REFRESH_SECRET": secret("app-secrets-jwt-refresh-secret"),
     }
-    assert names["secret_arns"] == [db_secret, secret("cache-auth-token"), secret("app-secrets-jwt-secret"),
-                                    secret("app-secrets-jwt-refresh-secret")]
+    # App secrets in name order (settings.secret_names), after the platform's.
+    assert names["secret_arns"] == [db_secret, secret("cache-auth-token"), secret("app-secrets-jwt-refresh-secret"),
+                                    secret("app-secrets-jwt-secret")]
     assert names["kms_key_arns"] == [key_arn(graph)]
 
 

@@ -24,7 +24,7 @@ def test_real_values_of_both_stacks():
     assert (staging.backups.retention_days, staging.backups.cross_region) == (7, False)
     assert (prod.backups.retention_days, prod.backups.cross_region) == (30, True)
     assert prod.cache.maxmemory_policy == staging.cache.maxmemory_policy == "noeviction"
-    assert prod.app_secrets.names == ["JWT_SECRET", "JWT_REFRESH_SECRET"]
+    assert prod.app.secrets == ["JWT_SECRET", "JWT_REFRESH_SECRET"]
     assert prod.backups.dump.schedule == "cron(0 2 * * ? *)"
     assert prod.backups.dump.image == "public.ecr.aws/docker/library/postgres:16-alpine"
     assert prod.backups.dump.upload_image == "public.ecr.aws/aws-cli/aws-cli:2"
@@ -79,8 +79,8 @@ def test_real_values_of_both_stacks():
          "backups.dump.schedule: got 'every night'; expected a schedule expression, e.g. 'cron(0 2 * * ? *)'"),
         (lambda r: r["backups"].update(objectLock="compliance"),
          "backups.objectLockDays: got 0; with objectLock 'compliance', 1 to retentionDays (30)"),
-        (lambda r: r.update(appSecrets={"names": ["jwt"]}),
-         "appSecrets.names: got [\"jwt\"]; not env var names (UPPER_SNAKE_CASE): jwt"),
+        (lambda r: r.update(app={"secrets": ["jwt"]}),
+         "app.secrets: got [\"jwt\"]; not env var names (UPPER_SNAKE_CASE): jwt"),
         (lambda r: r["database"].update(password="hunter2"),
          "database.password: unknown key (got 'hunter2'); allowed keys here: allocatedStorageGb, "),
     ],
