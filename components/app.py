@@ -100,7 +100,10 @@ def service_secrets(settings: StackSettings, name: str, wiring: AppWiring) -> di
 
 
 class App(pulumi.ComponentResource):
-    """Images (ECR + build), one AppService per service, one ScheduledJob per job."""
+    """Images (ECR + build), one AppService per service, one ScheduledJob per job.
+
+    Children are named for what they are (`web`, `job-analytics`, `image-app`): service and job names are unique
+    in the stack, so the app's name would only lengthen every URN below it."""
 
     def __init__(self, name: str, args: AppArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nodeapi:app:App", name, None, opts)
@@ -108,16 +111,16 @@ class App(pulumi.ComponentResource):
         owners = image_owners(settings.services)
         self._image_sources = image_settings(settings.services, owners)
         self.images = {
-            key: Image(f"{name}-image-{key}", ImageArgs(
+            key: Image(f"image-{key}", ImageArgs(
                 repository_name=f"{args.names.prefix}-{key}", keep_images=settings.registry.keep_images,
                 kms_key_arn=args.kms_key_arn, build=source.image.build, uri=source.image.uri,
                 project_dir=args.project_dir), child)
             for key, source in self._image_sources.items()
         }
         self._owners = owners
-        self.services = {service: AppService(f"{name}-{service}", self._service_args(args, service), child)
+        self.services = {service: AppService(service, self._service_args(args, service), child)
                          for service in sorted(settings.services)}
-        self.jobs = {job: ScheduledJob(f"{name}-job-{job}", self._job_args(args, job, spec), child)
+        self.jobs = {job: ScheduledJob(f"job-{job}", self._job_args(args, job, spec), child)
                      for job, spec in sorted(settings.jobs.items())}
         self.register_outputs({
             "service_names": {n: s.service_name for n, s in self.services.items()},

@@ -61,18 +61,21 @@ def idle_timeout(settings: StackSettings) -> int:
 
 
 class Edge(pulumi.ComponentResource):
-    """Access-log bucket, load balancer (listeners, routes, maintenance rules) and the WAF in front of it."""
+    """Access-log bucket, load balancer (listeners, routes, maintenance rules) and the WAF in front of it.
+
+    Children keep the names they had before the edge was one component (`load-balancer`, `access-logs`, `waf`):
+    one edge per stack, and their URNs stay put."""
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nodeapi:edge:Edge", name, None, opts)
         settings, names = args.settings, args.names
         lb, child = settings.load_balancer, pulumi.ResourceOptions(parent=self)
-        self.access_logs = AccessLogs(f"{name}-access-logs", AccessLogsArgs(
+        self.access_logs = AccessLogs("access-logs", AccessLogsArgs(
             bucket_name=f"{names.prefix}-alb-logs-{args.account_id}-{settings.region}",
             retention_days=lb.access_logs_retention_days, region=settings.region, account_id=args.account_id,
             protect=settings.is_production), child)
         targets = public_targets(settings, args.service_groups)
-        self.load_balancer = LoadBalancer(f"{name}-alb", LoadBalancerArgs(
+        self.load_balancer = LoadBalancer("load-balancer", LoadBalancerArgs(
             lb_name=names.prefix,
             target_group_names={(t.service, i, color): names.target_group(t.service, i, color)
                                 for t in targets for i in range(len(t.routes)) for color in ("blue", "green")},
@@ -84,7 +87,7 @@ class Edge(pulumi.ComponentResource):
             access_logs_ready=[self.access_logs.policy], maintenance=self._maintenance(settings),
         ), child)
         if settings.waf.enabled:
-            Waf(f"{name}-waf", WafArgs(
+            Waf("waf", WafArgs(
                 acl_name=names.prefix, rate_limits=list(settings.waf.rate_limits),
                 log_retention_days=settings.waf.log_retention_days, load_balancer_arn=self.load_balancer.arn,
                 kms_key_arn=args.kms_key_arn, managed_rule_groups=list(settings.waf.managed_rule_groups)), child)

@@ -30,7 +30,7 @@ class ObservabilityArgs:
 
 
 class Observability(pulumi.ComponentResource):
-    """Topics with their subscribers, alarms (two levels per row), one dashboard."""
+    """Topics with their subscribers, alarms (two levels per row), one dashboard (children keep their names)."""
 
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nodeapi:observability:Observability", name, None, opts)
@@ -39,12 +39,12 @@ class Observability(pulumi.ComponentResource):
         subscribers = {level: Subscribers(emails=list(e.emails), https_endpoints=list(e.https_endpoints))
                        for level, e in (("warning", alarms.notifications.warning),
                                         ("critical", alarms.notifications.critical))}
-        self.notifications = Notifications(f"{name}-notifications", NotificationsArgs(
+        self.notifications = Notifications("notifications", NotificationsArgs(
             prefix=names.prefix, kms_key_arn=args.kms_key_arn, warning=subscribers["warning"],
             critical=subscribers["critical"]), child)
         public = sorted(args.edge.routes) if args.edge else []
         first = args.edge.routes[public[0]][0]
-        self.alarms = Alarms(f"{name}-alarms", AlarmsArgs(
+        self.alarms = Alarms("alarms", AlarmsArgs(
             prefix=f"{names.prefix}-{public[0]}",
             watched=Watched(
                 load_balancer_arn_suffix=args.edge.load_balancer.arn_suffix,
@@ -60,7 +60,7 @@ class Observability(pulumi.ComponentResource):
                         **{f"job-{job}": j.log_group_name for job, j in args.app.jobs.items()}},
             warning_topic_arn=self.notifications.warning_topic_arn,
             critical_topic_arn=self.notifications.critical_topic_arn), child)
-        self.dashboard = Dashboard(f"{name}-dashboard", DashboardArgs(
+        self.dashboard = Dashboard("dashboard", DashboardArgs(
             dashboard_name=names.prefix, region=settings.region, rows=self.alarms.rows,
             error_metrics=self.alarms.error_metrics), child)
         self.outputs = {"warningTopicArn": self.notifications.warning_topic_arn,

@@ -171,8 +171,7 @@ class RouteSettings(Section):
         values = len(self.hosts) + len(self.paths)
         wildcards = sum(p.count("*") + p.count("?") for p in self.hosts + self.paths)
         if values > VALUES_PER_RULE or wildcards > 5:
-            raise rule_error("route", {"hosts": self.hosts, "paths": self.paths},
-                             f"a listener rule holds at most {VALUES_PER_RULE} condition values and 5 wildcards "
+            raise ValueError(f"a listener rule holds at most {VALUES_PER_RULE} condition values and 5 wildcards "
                              f"(got {values} values, {wildcards} wildcards)")
         return self
 

@@ -86,8 +86,8 @@ def expected_rows(stack: str, ids: dict) -> dict:
 
 def watched_ids(graph: dict) -> dict:
     return {"alb": mock_state(graph, "aws:lb/loadBalancer:LoadBalancer", "load-balancer")["arnSuffix"],
-            "blue": mock_state(graph, "aws:lb/targetGroup:TargetGroup", "load-balancer-blue")["arnSuffix"],
-            "green": mock_state(graph, "aws:lb/targetGroup:TargetGroup", "load-balancer-green")["arnSuffix"]}
+            "blue": mock_state(graph, "aws:lb/targetGroup:TargetGroup", "load-balancer-web-blue")["arnSuffix"],
+            "green": mock_state(graph, "aws:lb/targetGroup:TargetGroup", "load-balancer-web-green")["arnSuffix"]}
 
 
 def measured(inputs: dict) -> dict:
