@@ -14,7 +14,7 @@ from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 from components.service_groups import ServiceGroups, ServiceGroupsArgs
 from components.stack_names import StackNames
-from components.stack_outputs import export_all, job_outputs, service_outputs
+from components.stack_outputs import export_all, job_outputs, service_outputs, single_service_aliases
 from settings import SettingsError, load_settings
 
 try:
@@ -62,6 +62,7 @@ observability = Observability("observability", ObservabilityArgs(
     cluster_name=cluster.cluster_name), children)
 
 mode, subnets, app_group = settings.maintenance, network.private_subnet_ids, network.app_security_group.id
+services = service_outputs(settings, app, edge, subnets, app_group, groups.group_ids)
 export_all({
     "region": settings.region, "backupRegion": settings.backup_region, "vpcId": network.vpc_id,
     "privateSubnetIds": subnets, "isolatedSubnetIds": network.isolated_subnet_ids,
@@ -74,7 +75,7 @@ export_all({
         "maintenanceAdminPaths": list(mode.admin_paths), "maintenanceAllowedCidrs": list(mode.allowed_cidrs)}
        if edge else {}),
     "repositoryUrls": {owner: image.repository_url for owner, image in app.images.items()},
-    "services": service_outputs(settings, app, edge, subnets, app_group, groups.group_ids),
+    "services": services, **single_service_aliases(services),
     "jobs": job_outputs(settings, app, subnets, app_group, groups.group_ids),
     **observability.outputs,
 })

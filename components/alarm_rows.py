@@ -98,6 +98,7 @@ class Watched:
     cache_group_id: str
     cache_node_type: str
     cache_replicas: int
+    public_service: str = ""  # the public service whose target groups the load-balancer rows watch (its key prefix)
 
 
 def cache_members(group_id: str, replicas: int) -> list[str]:
@@ -116,6 +117,11 @@ def alarm_rows(watched: Watched, thresholds: AlarmSettings) -> list[AlarmRow]:
     ]
 
 
+def _public_key(watched: Watched, key: str) -> str:
+    """`web-error-rate`: the row key carries the public service it watches (deployment alarms are per service)."""
+    return f"{watched.public_service}-{key}" if watched.public_service else key
+
+
 def _load_balancer_rows(watched: Watched, thresholds: AlarmSettings) -> list[AlarmRow]:
     alb = {"LoadBalancer": watched.load_balancer_arn_suffix}
     statistic = thresholds.response_time_statistic
@@ -126,7 +132,7 @@ def _load_balancer_rows(watched: Watched, thresholds: AlarmSettings) -> list[Ala
     groups = {"blue": watched.blue_target_group_arn_suffix, "green": watched.green_target_group_arn_suffix}
     return [
         AlarmRow(
-            key="response-time", title=f"ALB target response time ({statistic})",
+            key=_public_key(watched, "response-time"), title=f"ALB target response time ({statistic})",
             source=elb("TargetResponseTime", statistic), comparison=ABOVE, unit="s",
             warning=thresholds.response_time_seconds.warning, critical=thresholds.response_time_seconds.critical,
             # No requests, no latency: silence is not slowness.
@@ -135,7 +141,7 @@ def _load_balancer_rows(watched: Watched, thresholds: AlarmSettings) -> list[Ala
             low_sample_percentiles="ignore",
         ),
         AlarmRow(
-            key="error-rate", title="5xx responses (target + load balancer) per request",
+            key=_public_key(watched, "error-rate"), title="5xx responses (target + load balancer) per request",
             source=Expression(
                 metrics={"requests": elb("RequestCount", "Sum"), "target5xx": elb("HTTPCode_Target_5XX_Count", "Sum"),
                          "elb5xx": elb("HTTPCode_ELB_5XX_Count", "Sum")},
@@ -150,7 +156,7 @@ def _load_balancer_rows(watched: Watched, thresholds: AlarmSettings) -> list[Ala
             missing="notBreaching",
         ),
         AlarmRow(
-            key="unhealthy-hosts", title="unhealthy targets (the worse of blue and green)",
+            key=_public_key(watched, "unhealthy-hosts"), title="unhealthy targets (the worse of blue and green)",
             source=Expression(
                 metrics={color: elb("UnHealthyHostCount", "Maximum", TargetGroup=suffix)
                          for color, suffix in groups.items()},

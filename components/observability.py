@@ -45,7 +45,7 @@ class Observability(pulumi.ComponentResource):
         public = sorted(args.edge.routes) if args.edge else []
         first = args.edge.routes[public[0]][0]
         self.alarms = Alarms("alarms", AlarmsArgs(
-            prefix=f"{names.prefix}-{public[0]}",
+            prefix=names.prefix,
             watched=Watched(
                 load_balancer_arn_suffix=args.edge.load_balancer.arn_suffix,
                 blue_target_group_arn_suffix=first.blue.arn_suffix,
@@ -54,7 +54,8 @@ class Observability(pulumi.ComponentResource):
                 services={service: s.service_name for service, s in args.app.services.items()},
                 db_identifier=names.prefix, db_instance_class=settings.database.instance_class,
                 db_allocated_storage_gb=settings.database.allocated_storage_gb, cache_group_id=names.prefix,
-                cache_node_type=settings.cache.node_type, cache_replicas=settings.cache.replicas),
+                cache_node_type=settings.cache.node_type, cache_replicas=settings.cache.replicas,
+                public_service=public[0]),
             thresholds=alarms,
             log_groups={**{service: s.log_group_name for service, s in args.app.services.items()},
                         **{f"job-{job}": j.log_group_name for job, j in args.app.jobs.items()}},

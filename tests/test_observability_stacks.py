@@ -34,20 +34,20 @@ def expected_rows(stack: str, ids: dict) -> dict:
         return math(f"MAX([{', '.join(ids_)}])", **ids_)
 
     rows = {
-        "response-time": (single(elb, "TargetResponseTime", "p99", LoadBalancer=alb),
+        "web-response-time": (single(elb, "TargetResponseTime", "p99", LoadBalancer=alb),
                           "GreaterThanThreshold", 1, 2, STANDARD, STANDARD, "notBreaching"),
-        "error-rate": (math("IF(requests >= 10, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)",
+        "web-error-rate": (math("IF(requests >= 10, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)",
                             requests=single(elb, "RequestCount", "Sum", LoadBalancer=alb),
                             target5xx=single(elb, "HTTPCode_Target_5XX_Count", "Sum", LoadBalancer=alb),
                             elb5xx=single(elb, "HTTPCode_ELB_5XX_Count", "Sum", LoadBalancer=alb)),
                        "GreaterThanThreshold", 2, 5, STANDARD, STANDARD, "notBreaching"),
-        "unhealthy-hosts": (math("MAX([blue, green])",
+        "web-unhealthy-hosts": (math("MAX([blue, green])",
                                  blue=single(elb, "UnHealthyHostCount", "Maximum", TargetGroup=blue, LoadBalancer=alb),
                                  green=single(elb, "UnHealthyHostCount", "Maximum", TargetGroup=green,
                                               LoadBalancer=alb)),
                             "GreaterThanOrEqualToThreshold", 1, 1, SCATTERED, STANDARD, "notBreaching"),
     }
-    for service in ("web", "worker-queue"):
+    for service in ("web", "queue"):
         dims = {"ClusterName": cluster, "ServiceName": service}
         rows[f"{service}-cpu"] = (single("AWS/ECS", "CPUUtilization", "Average", **dims),
                                   "GreaterThanThreshold", 70, 90, STANDARD, STANDARD, "notBreaching")
@@ -125,9 +125,9 @@ def test_every_row_at_both_levels(stack, request):
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_web_service_deploys_watch_the_critical_alarms(stack, request):
     graph = request.getfixturevalue(stack)
-    names = deployment_alarm_names(f"nodeapi-{stack}")
-    assert names == [f"nodeapi-{stack}-response-time-critical", f"nodeapi-{stack}-error-rate-critical",
-                     f"nodeapi-{stack}-unhealthy-hosts-critical"]
+    names = deployment_alarm_names(f"nodeapi-{stack}", "web")
+    assert names == [f"nodeapi-{stack}-web-response-time-critical", f"nodeapi-{stack}-web-error-rate-critical",
+                     f"nodeapi-{stack}-web-unhealthy-hosts-critical"]
     # pulumi_aws takes the ECS deploymentConfiguration.alarms block as the service's top-level `alarms`.
     assert one(graph, "aws:ecs/service:Service", "web")["inputs"]["alarms"] == {
         "alarmNames": names, "enable": True, "rollback": True}
@@ -147,10 +147,10 @@ def test_topics_filters_and_dashboard(stack, request):
     assert resources(graph, "aws:sns/topicSubscription:TopicSubscription") == []  # no subscribers in the stack files
     filters = {r["name"]: r["inputs"] for r in resources(graph, "aws:cloudwatch/logMetricFilter:LogMetricFilter")}
     groups = {label: one(graph, "aws:cloudwatch/logGroup:LogGroup", f"{label}-task-logs")["inputs"]["name"]
-              for label in ("web", "worker-queue", "job-analytics")}
+              for label in ("web", "queue", "job-analytics")}
     assert {name: (f["logGroupName"], f["metricTransformation"]["name"]) for name, f in filters.items()} == {
         "alarms-errors-web": (groups["web"], "ErrorLogLines-web"),
-        "alarms-errors-worker-queue": (groups["worker-queue"], "ErrorLogLines-worker-queue"),
+        "alarms-errors-queue": (groups["queue"], "ErrorLogLines-queue"),
         "alarms-errors-job-analytics": (groups["job-analytics"], "ErrorLogLines-job-analytics"),
     }
     dashboard = one(graph, "aws:cloudwatch/dashboard:Dashboard", "dashboard")["inputs"]

@@ -31,6 +31,9 @@ NOT_PRICED: dict[str, str] = {
     "aws:ec2/routeTable:RouteTable": FREE, "aws:ec2/route:Route": FREE,
     "aws:ec2/routeTableAssociation:RouteTableAssociation": FREE, "aws:ec2/securityGroup:SecurityGroup": FREE,
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": FREE,
+    # Service Connect's HTTP namespace: no charge for the namespace or API-only (HTTP) discovery instances
+    # the services register (AWS Cloud Map pricing; Service Connect itself has no charge).
+    "aws:servicediscovery/httpNamespace:HttpNamespace": FREE,
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": FREE,
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": FREE,
     "aws:ec2/flowLog:FlowLog": "usage: logsIngestedGb",
