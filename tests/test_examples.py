@@ -83,7 +83,7 @@ def secret_names(g: dict, task: str) -> list[str]:
 
 
 def rules_on(g: dict, listener: str) -> dict[str, dict]:
-    """Listener rules of one listener (edge-alb-https / edge-alb-test), by resource name."""
+    """Listener rules of one listener (load-balancer-https / load-balancer-test), by resource name."""
     listener_arn = arn(g, LISTENER, listener)
     return {r["name"]: r["inputs"] for r in resources(g, RULE) if r["inputs"]["listenerArn"] == listener_arn}
 
@@ -108,7 +108,7 @@ def image_builds(g: dict) -> dict[str, str]:
 
 
 def digest(g: dict, image: str) -> str:
-    return state(g, BUILD, f"app-image-{image}-build")["repoDigest"]
+    return state(g, BUILD, f"image-{image}-build")["repoDigest"]
 
 
 # ---- every example ----
@@ -150,7 +150,7 @@ def test_every_service_runs_with_the_container_health_check_its_settings_ask(pro
     for name, service in services.items():
         check = service.get("healthCheck", {})
         command = check.get("command") or health_check_command(service["port"], check.get("path", "/health"))
-        assert container(g, f"app-{name}-task")["healthCheck"]["command"] == command, name
+        assert container(g, f"{name}-task")["healthCheck"]["command"] == command, name
 
 
 # ---- Telegram poker mini-app (001) ----
@@ -158,27 +158,27 @@ def test_every_service_runs_with_the_container_health_check_its_settings_ask(pro
 
 def test_poker_routes_webhooks_to_the_bot_and_the_rest_to_the_backend():
     g = graph("telegram-poker")
-    for listener, suffix in (("edge-alb-https", ""), ("edge-alb-test", "-test")):
+    for listener, suffix in (("load-balancer-https", ""), ("load-balancer-test", "-test")):
         rules = rules_on(g, listener)
-        assert sorted(rules) == [f"edge-alb-api{suffix}", f"edge-alb-bot{suffix}"]
-        assert (rules[f"edge-alb-bot{suffix}"]["priority"], rules[f"edge-alb-bot{suffix}"]["conditions"]) == (
+        assert sorted(rules) == [f"load-balancer-api{suffix}", f"load-balancer-bot{suffix}"]
+        assert (rules[f"load-balancer-bot{suffix}"]["priority"], rules[f"load-balancer-bot{suffix}"]["conditions"]) == (
             100, [{"pathPattern": {"values": ["/telegram/*"]}}])
-        assert (rules[f"edge-alb-api{suffix}"]["priority"], rules[f"edge-alb-api{suffix}"]["conditions"]) == (
+        assert (rules[f"load-balancer-api{suffix}"]["priority"], rules[f"load-balancer-api{suffix}"]["conditions"]) == (
             110, [{"pathPattern": {"values": ["/*"]}}])
-    bot_rule = one(g, RULE, "edge-alb-bot")["inputs"]["actions"]
+    bot_rule = one(g, RULE, "load-balancer-bot")["inputs"]["actions"]
     assert bot_rule == [{"type": "forward", "forward": {"targetGroups": [
-        {"arn": arn(g, TG, "edge-alb-bot-blue"), "weight": 100},
-        {"arn": arn(g, TG, "edge-alb-bot-green"), "weight": 0}]}}]
+        {"arn": arn(g, TG, "load-balancer-bot-blue"), "weight": 100},
+        {"arn": arn(g, TG, "load-balancer-bot-green"), "weight": 0}]}}]
     assert not [r for r in resources(g, TG) if "runtime" in r["name"]]
 
 
 def test_poker_backend_is_sticky_with_a_long_idle_timeout_and_the_bot_is_not():
     g = graph("telegram-poker")
     for color in ("blue", "green"):
-        assert stickiness(g, f"edge-alb-api-{color}") == {"enabled": True, "type": "lb_cookie",
+        assert stickiness(g, f"load-balancer-api-{color}") == {"enabled": True, "type": "lb_cookie",
                                                           "cookieDuration": 86400}
-        assert stickiness(g, f"edge-alb-bot-{color}") == {"enabled": False, "type": "lb_cookie"}
-    assert one(g, RULE, "edge-alb-api")["inputs"]["actions"][0]["forward"]["stickiness"] == {
+        assert stickiness(g, f"load-balancer-bot-{color}") == {"enabled": False, "type": "lb_cookie"}
+    assert one(g, RULE, "load-balancer-api")["inputs"]["actions"][0]["forward"]["stickiness"] == {
         "enabled": True, "duration": 86400}
     assert one(g, ALB)["inputs"]["idleTimeout"] == 300
 
@@ -189,10 +189,10 @@ def test_poker_builds_three_images_and_each_service_runs_its_own():
                                "telegram-poker-prod-bot": "examples/telegram-poker/bot",
                                "telegram-poker-prod-runtime": "examples/telegram-poker/runtime"}
     assert len(resources(g, REPO)) == 3
-    assert container(g, "app-api-task")["image"] == digest(g, "app")
-    assert container(g, "app-bot-task")["image"] == digest(g, "bot")
-    assert container(g, "app-runtime-task")["image"] == digest(g, "runtime")
-    assert container(g, "app-job-analytics-task")["image"] == digest(g, "app")
+    assert container(g, "api-task")["image"] == digest(g, "app")
+    assert container(g, "bot-task")["image"] == digest(g, "bot")
+    assert container(g, "runtime-task")["image"] == digest(g, "runtime")
+    assert container(g, "job-analytics-task")["image"] == digest(g, "app")
 
 
 def test_poker_runtime_is_internal_reached_by_name_and_checked_with_python():
@@ -200,25 +200,25 @@ def test_poker_runtime_is_internal_reached_by_name_and_checked_with_python():
     prefix, region = "telegram-poker-prod", region_of(g)
     namespace = f"arn:aws:servicediscovery:{region}:{ACCOUNT}:httpNamespace/{prefix}"
     for name, port in (("api", 3000), ("bot", 3001), ("runtime", 8000)):
-        assert one(g, SERVICE, f"app-{name}")["inputs"]["serviceConnectConfiguration"] == {
+        assert one(g, SERVICE, f"{name}")["inputs"]["serviceConnectConfiguration"] == {
             "enabled": True, "namespace": namespace,
             "logConfiguration": {"logDriver": "awslogs", "options": {
                 "awslogs-group": f"/ecs/{prefix}/{name}", "awslogs-region": region,
                 "awslogs-stream-prefix": f"{name}-service-connect"}},
             "services": [{"portName": "http", "discoveryName": name,
                           "clientAlias": [{"port": port, "dnsName": name}]}]}
-        assert container(g, f"app-{name}-task")["portMappings"] == [
+        assert container(g, f"{name}-task")["portMappings"] == [
             {"name": "http", "containerPort": port, "hostPort": port, "protocol": "tcp", "appProtocol": "http"}]
-    assert_inputs(one(g, SERVICE, "app-runtime"), {"loadBalancers": ABSENT,
+    assert_inputs(one(g, SERVICE, "runtime"), {"loadBalancers": ABSENT,
                                                    "deploymentConfiguration": {"strategy": "ROLLING"}})
     # Exactly the declared calls: the backend calls the runtime, the bot calls the backend.
     assert ingress_paths(g) == {("runtime", "api", 8000), ("api", "bot", 3000)}
-    assert container(g, "app-runtime-task")["healthCheck"] == {
+    assert container(g, "runtime-task")["healthCheck"] == {
         "command": ["CMD", "python", "-c", "import urllib.request; "
                     "urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"],
         "interval": 10, "timeout": 5, "retries": 3, "startPeriod": 20}
-    assert container(g, "app-bot-task")["healthCheck"]["command"] == health_check_command(3001, "/health")
-    assert container(g, "app-api-task")["healthCheck"]["command"] == health_check_command(3000, "/health")
+    assert container(g, "bot-task")["healthCheck"]["command"] == health_check_command(3001, "/health")
+    assert container(g, "api-task")["healthCheck"]["command"] == health_check_command(3000, "/health")
 
 
 def test_poker_services_share_one_environment_and_get_only_their_own_secrets():
@@ -228,23 +228,23 @@ def test_poker_services_share_one_environment_and_get_only_their_own_secrets():
               "FEATURE_TOURNAMENTS": "true"}
     app_wide = ["JWT_REFRESH_SECRET", "JWT_SECRET", "TELEGRAM_BOT_TOKEN"]
     platform = ["DB_PASSWORD", "REDIS_AUTH_TOKEN"]
-    for task in ("app-api-task", "app-bot-task", "app-runtime-task", "app-job-analytics-task"):
+    for task in ("api-task", "bot-task", "runtime-task", "job-analytics-task"):
         assert env(g, task).items() >= shared.items(), task
-        expected = app_wide + platform + (["TELEGRAM_WEBHOOK_SECRET"] if task == "app-bot-task" else [])
+        expected = app_wide + platform + (["TELEGRAM_WEBHOOK_SECRET"] if task == "bot-task" else [])
         assert secret_names(g, task) == sorted(expected), task
 
 
 def test_poker_migrates_before_the_backend_serves_and_runs_analytics_hourly():
     g = graph("telegram-poker")
-    hooks = one(g, SERVICE, "app-api")["inputs"]["deploymentConfiguration"]["lifecycleHooks"]
+    hooks = one(g, SERVICE, "api")["inputs"]["deploymentConfiguration"]["lifecycleHooks"]
     assert [h["hookTargetArn"] for h in hooks] == [
         f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:telegram-poker-prod-api-migrate"]
-    assert "lifecycleHooks" not in one(g, SERVICE, "app-bot")["inputs"]["deploymentConfiguration"]
-    assert_inputs(one(g, SCHEDULE, "app-job-analytics"), {
+    assert "lifecycleHooks" not in one(g, SERVICE, "bot")["inputs"]["deploymentConfiguration"]
+    assert_inputs(one(g, SCHEDULE, "job-analytics"), {
         "name": "telegram-poker-prod-analytics", "scheduleExpression": "cron(15 * * * ? *)",
-        "target": {"ecsParameters": {"taskDefinitionArn": arn(g, TASK, "app-job-analytics-task"),
+        "target": {"ecsParameters": {"taskDefinitionArn": arn(g, TASK, "job-analytics-task"),
                                      "taskCount": 1}}})
-    assert container(g, "app-job-analytics-task")["command"] == ["node", "jobs/analytics.js"]
+    assert container(g, "job-analytics-task")["command"] == ["node", "jobs/analytics.js"]
 
 
 def test_poker_redis_keeps_snapshots_for_recovery():
@@ -262,15 +262,15 @@ def test_hearthstone_api_keeps_socket_io_sessions_on_one_task():
     for target_group in [r["name"] for r in resources(g, TG)]:
         assert stickiness(g, target_group) == {"enabled": True, "type": "lb_cookie", "cookieDuration": 86400}
     assert one(g, ALB)["inputs"]["idleTimeout"] == 120
-    assert rules_on(g, "edge-alb-https")["edge-alb-api"]["conditions"] == [{"pathPattern": {"values": ["/*"]}}]
+    assert rules_on(g, "load-balancer-https")["load-balancer-api"]["conditions"] == [{"pathPattern": {"values": ["/*"]}}]
 
 
 def test_hearthstone_migrates_with_drizzle_and_keeps_admin_paths_open_in_maintenance():
     g = graph("hearthstone")
     assert g["outputs"]["maintenanceAdminPaths"] == ["/admin/*", "/api/admin/*"]
-    assert container(g, "app-api-task")["healthCheck"]["command"] == health_check_command(3000, "/health")
-    assert env(g, "app-api-task").items() >= {"TENANT_DATA_DIR": "/app/server/data", "BACKUP_DIR": "/backups"}.items()
-    hook = one(g, "aws:lambda/function:Function", "app-api-migrations")["inputs"]
+    assert container(g, "api-task")["healthCheck"]["command"] == health_check_command(3000, "/health")
+    assert env(g, "api-task").items() >= {"TENANT_DATA_DIR": "/app/server/data", "BACKUP_DIR": "/backups"}.items()
+    hook = one(g, "aws:lambda/function:Function", "api-migrations")["inputs"]
     assert json.loads(hook["environment"]["variables"]["MIGRATION_COMMAND"]) == ["npx", "drizzle-kit", "migrate"]
 
 
@@ -288,12 +288,12 @@ def test_v_edfinance_runs_in_singapore_with_its_health_path_port_and_local_night
     assert region_of(g) == "ap-southeast-1"
     assert one(g, "pulumi:providers:aws", "aws")["inputs"]["region"] == "ap-southeast-1"
     for color in ("blue", "green"):
-        assert_inputs(one(g, TG, f"edge-alb-api-{color}"), {"port": 3001, "healthCheck": {"path": "/api/health"}})
-    assert container(g, "app-api-task")["healthCheck"]["command"] == health_check_command(3001, "/api/health")
+        assert_inputs(one(g, TG, f"load-balancer-api-{color}"), {"port": 3001, "healthCheck": {"path": "/api/health"}})
+    assert container(g, "api-task")["healthCheck"]["command"] == health_check_command(3001, "/api/health")
     assert one(g, SCHEDULE, "db-dump-schedule")["inputs"]["scheduleExpression"] == "cron(0 19 * * ? *)"
     assert_inputs(one(g, "aws:rds/instance:Instance"), {"backupWindow": "20:00-21:00",
                                                         "maintenanceWindow": "sat:19:00-sat:20:00"})
-    assert env(g, "app-api-task")["CORS_ORIGINS"] == "https://www.example.com"
+    assert env(g, "api-task")["CORS_ORIGINS"] == "https://www.example.com"
 
 
 # ---- Equoria (003) ----
@@ -301,22 +301,22 @@ def test_v_edfinance_runs_in_singapore_with_its_health_path_port_and_local_night
 
 def test_equoria_health_check_timing_idle_timeout_and_headers_follow_the_playbook():
     g = graph("equoria")
-    assert container(g, "app-api-task")["healthCheck"] == {
+    assert container(g, "api-task")["healthCheck"] == {
         "command": health_check_command(3000, "/health"), "interval": 30, "timeout": 10, "retries": 3,
         "startPeriod": 30}
     assert one(g, ALB)["inputs"]["idleTimeout"] == 90
-    assert one(g, LISTENER, "edge-alb-https")["inputs"]["routingHttpResponseContentSecurityPolicyHeaderValue"] == (
+    assert one(g, LISTENER, "load-balancer-https")["inputs"]["routingHttpResponseContentSecurityPolicyHeaderValue"] == (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:")
-    assert stickiness(g, "edge-alb-api-blue") == {"enabled": False, "type": "lb_cookie"}
+    assert stickiness(g, "load-balancer-api-blue") == {"enabled": False, "type": "lb_cookie"}
 
 
 def test_equoria_environment_and_generated_jwt_secrets():
     g = graph("equoria")
-    assert env(g, "app-api-task").items() >= {
+    assert env(g, "api-task").items() >= {
         "NODE_ENV": "production", "PORT": "3000", "ALLOWED_ORIGINS": "https://example.com,https://www.example.com",
         "LOG_LEVEL": "info", "RATE_LIMIT_WINDOW_MS": "900000", "RATE_LIMIT_MAX_REQUESTS": "100",
         "BCRYPT_SALT_ROUNDS": "12", "MONITORING_ENABLED": "true"}.items()
-    assert {"JWT_SECRET", "JWT_REFRESH_SECRET"} <= set(secret_names(g, "app-api-task"))
+    assert {"JWT_SECRET", "JWT_REFRESH_SECRET"} <= set(secret_names(g, "api-task"))
     waf = one(g, "aws:wafv2/webAcl:WebAcl")["inputs"]["rules"]
     assert [r["name"] for r in waf][-2:] == ["rate-api", "rate-auth"]
 
@@ -327,8 +327,38 @@ def test_equoria_environment_and_generated_jwt_secrets():
 def test_fantasy_api_backs_up_every_six_hours_and_starts_its_built_server():
     g = graph("fantasy-character-api")
     assert one(g, SCHEDULE, "db-dump-schedule")["inputs"]["scheduleExpression"] == "cron(0 */6 * * ? *)"
-    assert container(g, "app-api-task")["command"] == ["node", "dist/index.js"]
-    assert_inputs(one(g, "aws:appautoscaling/target:Target", "app-api-scaling"), {
+    assert container(g, "api-task")["command"] == ["node", "dist/index.js"]
+    assert_inputs(one(g, "aws:appautoscaling/target:Target", "api-scaling"), {
         "resourceId": "service/fantasy-api-prod/api", "minCapacity": 2, "maxCapacity": 8})
     assert_inputs(one(g, "aws:rds/instance:Instance"), {"instanceClass": "db.t4g.medium", "multiAz": True,
                                                         "backupRetentionPeriod": 30})
+
+
+def test_poker_runtime_service_inputs_are_pinned_whole():
+    """An internal service: rolling, private, on-demand, Service Connect server, no load balancer or hooks."""
+    g = graph("telegram-poker")
+    prefix, region = "telegram-poker-prod", region_of(g)
+    subnets = [state(g, "aws:ec2/subnet:Subnet", r["name"])["id"]
+               for r in resources(g, "aws:ec2/subnet:Subnet") if "private" in r["name"]]
+    assert len(subnets) == 2
+    assert one(g, SERVICE, "runtime")["inputs"] == {
+        "name": "runtime", "cluster": f"arn:aws:ecs:{region}:{ACCOUNT}:cluster/{prefix}",
+        "taskDefinition": arn(g, TASK, "runtime-task"), "desiredCount": 2,
+        "capacityProviderStrategies": [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}],
+        "platformVersion": "LATEST",
+        "networkConfiguration": {"subnets": subnets, "assignPublicIp": False, "securityGroups": [
+            state(g, SG, "network-app")["id"], state(g, SG, "service-groups-runtime")["id"]]},
+        "deploymentController": {"type": "ECS"}, "deploymentConfiguration": {"strategy": "ROLLING"},
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        "deploymentMinimumHealthyPercent": 100, "deploymentMaximumPercent": 200,
+        "availabilityZoneRebalancing": "ENABLED", "enableEcsManagedTags": True, "propagateTags": "SERVICE",
+        "enableExecuteCommand": False, "waitForSteadyState": False, "tags": {"Name": "runtime"},
+        "serviceConnectConfiguration": {
+            "enabled": True, "namespace": f"arn:aws:servicediscovery:{region}:{ACCOUNT}:httpNamespace/{prefix}",
+            "logConfiguration": {"logDriver": "awslogs", "options": {
+                "awslogs-group": f"/ecs/{prefix}/runtime", "awslogs-region": region,
+                "awslogs-stream-prefix": "runtime-service-connect"}},
+            "services": [{"portName": "http", "discoveryName": "runtime",
+                          "clientAlias": [{"port": 8000, "dnsName": "runtime"}]}]},
+    }
+    assert one(g, SERVICE, "runtime")["options"]["ignoreChanges"] == ["desiredCount"]
