@@ -10,6 +10,7 @@ from components.cluster import Cluster, ClusterArgs
 from components.data_tier import DataTier, DataTierArgs
 from components.edge import Edge, EdgeArgs
 from components.encryption import Encryption, EncryptionArgs
+from components.frontends import Frontends, FrontendsArgs
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 from components.service_groups import ServiceGroups, ServiceGroupsArgs
@@ -37,7 +38,7 @@ encryption = Encryption("encryption", EncryptionArgs(
     alias=names.prefix, region=settings.region, backup_region=settings.backup_region, account_id=account_id,
     protect=settings.is_production), children)
 cluster = Cluster("cluster", ClusterArgs(
-    cluster_name=names.prefix, container_insights="enhanced" if settings.is_production else "enabled",
+    cluster_name=names.cluster(), container_insights="enhanced" if settings.is_production else "enabled",
     kms_key_arn=encryption.key_arn), children)
 groups = ServiceGroups("service-groups", ServiceGroupsArgs(
     vpc_id=network.vpc_id, ports={name: s.port for name, s in settings.services.items()},
@@ -57,6 +58,9 @@ app = App("app", AppArgs(
     service_groups=groups.groups, wiring=data.wiring, kms_key_arn=encryption.key_arn,
     routes=edge.routes if edge else {}, load_balancer_arn_suffix=edge.load_balancer.arn_suffix if edge else None,
 ), children)
+frontends = Frontends("frontends", FrontendsArgs(
+    settings=settings, names=names, account_id=account_id, project_dir=str(Path(__file__).parent),
+    alb_dns_name=edge.load_balancer.dns_name if edge else None), children)
 observability = Observability("observability", ObservabilityArgs(
     settings=settings, names=names, kms_key_arn=encryption.key_arn, app=app, edge=edge, data=data,
     cluster_name=cluster.cluster_name), children)
@@ -77,5 +81,6 @@ export_all({
     "repositoryUrls": {owner: image.repository_url for owner, image in app.images.items()},
     "services": services, **single_service_aliases(services),
     "jobs": job_outputs(settings, app, subnets, app_group, groups.group_ids),
+    **frontends.outputs,
     **observability.outputs,
 })

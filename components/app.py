@@ -112,7 +112,7 @@ class App(pulumi.ComponentResource):
         self._image_sources = image_settings(settings.services, owners)
         self.images = {
             key: Image(f"image-{key}", ImageArgs(
-                repository_name=f"{args.names.prefix}-{key}", keep_images=settings.registry.keep_images,
+                repository_name=args.names.repository(key), keep_images=settings.registry.keep_images,
                 kms_key_arn=args.kms_key_arn, build=source.image.build, uri=source.image.uri,
                 project_dir=args.project_dir), child)
             for key, source in self._image_sources.items()
@@ -171,7 +171,7 @@ class App(pulumi.ComponentResource):
                                 timeout_seconds=public.migrations.timeout_seconds) \
             if public and public.migrations else None
         return AppServiceArgs(
-            service_name=name, cluster_arn=args.cluster.arn, cluster_name=args.names.prefix, task=task,
+            service_name=name, cluster_arn=args.cluster.arn, cluster_name=args.names.cluster(), task=task,
             subnet_ids=args.private_subnet_ids,
             security_group_ids=[args.app_security_group_id, args.service_groups[name].id],
             desired_count=scaling.desired_count, min_count=scaling.min_count, max_count=scaling.max_count,

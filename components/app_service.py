@@ -218,8 +218,10 @@ class AppService(pulumi.ComponentResource):
             } for route in args.routes],
             # availability_zone_rebalancing left to ECS: it turns it on at creation where the deployment type allows.
             # The rule ARNs in the inputs already order the service after the listener rules.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment, *args.depends_on],
-                                        ignore_changes=ECS_OWNED),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[attachment, *(self.migration_hook.ready if self.migration_hook else []),
+                                         *args.depends_on],
+                ignore_changes=ECS_OWNED),
         )
 
     def _migration_hook(self, name: str, args: AppServiceArgs) -> MigrationHook:

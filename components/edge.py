@@ -76,7 +76,7 @@ class Edge(pulumi.ComponentResource):
             protect=settings.is_production), child)
         targets = public_targets(settings, args.service_groups)
         self.load_balancer = LoadBalancer("load-balancer", LoadBalancerArgs(
-            lb_name=names.prefix,
+            lb_name=names.load_balancer(),
             target_group_names={(t.service, i, color): names.target_group(t.service, i, color)
                                 for t in targets for i in range(len(t.routes)) for color in ("blue", "green")},
             vpc_id=args.vpc_id, vpc_cidr=settings.network.cidr, public_subnet_ids=args.public_subnet_ids,

@@ -110,13 +110,16 @@ class MigrationHook(pulumi.ComponentResource):
             f"{name}-role", service="lambda.amazonaws.com", account_id=args.account_id, parent=self,
             statements=function_statements(args, self.log_group.arn), tags={"Name": f"{name}-role"})
         self.function = self._function(name, args, [self.log_group, role_policy])
-        self.invoke_role, _ = service_role(
+        self.invoke_role, invoke_policy = service_role(
             f"{name}-invoke", service="ecs.amazonaws.com", account_id=args.account_id, parent=self,
             statements=[{"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [self.function.arn]}],
             tags={"Name": f"{name}-invoke"})
         self.function_arn = self.function.arn
         self.function_name = self.function.name
         self.invoke_role_arn = self.invoke_role.arn
+        # The service names the invoke role: it must also wait for the role's policy, or ECS may call the hook
+        # before the role may invoke the function (IAM is eventually consistent; the first deploy fails).
+        self.ready: list[pulumi.Resource] = [invoke_policy, self.function]
         self.lifecycle_stages = [HOOK_STAGE]
         self.register_outputs({"function_arn": self.function_arn, "function_name": self.function_name,
                                "invoke_role_arn": self.invoke_role_arn, "lifecycle_stages": self.lifecycle_stages})

@@ -1,12 +1,13 @@
 """Backup settings: the dump bucket, AWS Backup plan and the nightly pg_dump task."""
 
-import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from .base import Section, rule_error
+from .fargate import fargate_problem
 from .network import check_log_retention
+from .schedules import backup_expression, scheduler_expression
 
 PROD_MIN_RETENTION_DAYS = 30
 DUMP_DIR = "/var/lib/postgresql/data"  # a VOLUME of the postgres image (mode 1777): writable by a non-root user
@@ -16,14 +17,11 @@ DEFAULT_UPLOAD_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2"
 # Connection comes from PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD/PGSSLMODE set on the container.
 DEFAULT_DUMP_COMMAND = ("pg_dump", "--format=custom", "--compress=6", "--no-owner", "--no-privileges",
                         f"--file={DUMP_DIR}/{DUMP_FILE}")
-_CRON = re.compile(r"^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
 
 
 def check_schedule(value: str) -> str:
-    """EventBridge / AWS Backup schedule expressions."""
-    if not _CRON.match(value):
-        raise ValueError("expected a schedule expression, e.g. 'cron(0 2 * * ? *)'")
-    return value
+    """An EventBridge Scheduler expression (cron, rate or at), parsed; normalised or ValueError."""
+    return scheduler_expression(value)
 
 
 class DumpSettings(Section):
@@ -66,7 +64,7 @@ class BackupSettings(Section):
     @field_validator("plan_schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
-        return check_schedule(value)
+        return backup_expression(value)
 
     @model_validator(mode="after")
     def _lock(self) -> "BackupSettings":
@@ -77,6 +75,9 @@ class BackupSettings(Section):
 
     def rules(self, stack: Any) -> list[tuple[str, Any, str]]:
         found = []
+        size = fargate_problem(self.dump.cpu, self.dump.memory)
+        if size:
+            found.append((f"dump.{size[0]}", size[1], size[2]))
         if stack.is_production:
             if self.retention_days < PROD_MIN_RETENTION_DAYS:
                 found.append(("retentionDays", self.retention_days,

@@ -5,7 +5,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from .base import Section
-from .windows import daily_window, weekly_window, windows_overlap
+from .checks import check_cache_maintenance_window
+from .windows import daily_window, windows_overlap
 
 MAXMEMORY_POLICIES = Literal[
     "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random",
@@ -51,8 +52,7 @@ class CacheSettings(Section):
     @field_validator("maintenance_window")
     @classmethod
     def _weekly(cls, value: str) -> str:
-        weekly_window(value)
-        return value
+        return check_cache_maintenance_window(value)
 
     @property
     def parameter_family(self) -> str:

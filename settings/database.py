@@ -5,6 +5,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from .base import Section
+from .checks import check_master_username
 from .windows import daily_window, weekly_window, windows_overlap
 
 RDS_MAX_RETENTION_DAYS = 35
@@ -43,6 +44,11 @@ class DatabaseSettings(Section):
         from .capacity import check_instance_class
 
         return check_instance_class(value)
+
+    @field_validator("username")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        return check_master_username(value)
 
     @field_validator("engine_version")
     @classmethod

@@ -9,6 +9,7 @@ from .alarms import AlarmSettings
 from .app_secrets import AppSecretsSettings
 from .backups import BackupSettings
 from .base import Section, rule_error
+from .checks import check_tags, partition_of
 from .cache import CacheSettings
 from .cost import CostSettings
 from .database import DatabaseSettings
@@ -17,8 +18,10 @@ from .image import RegistrySettings
 from .network import NetworkSettings
 from .services import (JobSettings, LoadBalancerSettings, MaintenanceSettings, ServiceSettings, ServicesRules,
                        check_names, reserved_rules)
+from .sites import ApiCdnSettings, Sites, site_rules
 from .waf import WafSettings
 
+PROGRAM_TAGS = 5  # app, stack, environment, managed-by (provider default tags) and Name
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 
 
@@ -51,6 +54,8 @@ class StackSettings(Section):
     load_balancer: LoadBalancerSettings | None = Field(default=None, description="the shared ALB (public services)")
     maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    sites: Sites = Field(default_factory=dict, description="static frontends behind CloudFront, by name")
+    cdn: ApiCdnSettings | None = Field(default=None, description="CloudFront in front of the API's static paths")
     waf: WafSettings = Field(default_factory=WafSettings)
     alarms: AlarmSettings = Field(default_factory=AlarmSettings)
 
@@ -58,6 +63,12 @@ class StackSettings(Section):
     @classmethod
     def _valid_region(cls, value: str) -> str:
         return check_region(value)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        # The provider adds five default tags of its own (app, stack, environment, managed-by) plus Name.
+        return check_tags(value, reserved=PROGRAM_TAGS)
 
     @field_validator("services", "jobs")
     @classmethod
@@ -76,6 +87,10 @@ class StackSettings(Section):
         found = []
         if self.backup_region == self.region:
             found.append(("backupRegion", self.backup_region, f"must differ from region {self.region!r}"))
+        elif partition_of(self.backup_region) != partition_of(self.region):
+            found.append(("backupRegion", self.backup_region,
+                          f"is in partition {partition_of(self.backup_region)}, region {self.region!r} in "
+                          f"{partition_of(self.region)}: copies cannot cross partitions"))
         for section_name in type(self).model_fields:
             section = getattr(self, section_name)
             if isinstance(section, Section):
@@ -85,6 +100,11 @@ class StackSettings(Section):
             found += [(f"services.{name}.{path}", value, allowed) for path, value, allowed in service.rules(self)]
         found += ServicesRules.check(self)
         found += reserved_rules(self)
+        lb = self.load_balancer
+        found += site_rules(self.sites, domain=self.app.domain,
+                            taken={lb.domain_name: "loadBalancer.domainName"} if lb else {})
+        if self.cdn is not None and lb is None:
+            found.append(("cdn", "set", "CloudFront in front of the API needs loadBalancer (a public service)"))
         return found
 
     @property

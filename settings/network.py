@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from .base import Section, rule_error
+from .checks import check_private_cidr
 
 # CloudWatch Logs accepts only these retention values (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (
@@ -45,9 +46,7 @@ class NetworkSettings(Section):
             raise ValueError(f"not a valid IPv4 CIDR ({exc}); expected e.g. '10.20.0.0/16'") from None
         if not 16 <= network.prefixlen <= 20:
             raise ValueError(f"prefix /{network.prefixlen} is not allowed; use /16 to /20")
-        if not network.is_private:
-            raise ValueError("not a private range; use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
-        return value
+        return check_private_cidr(value)
 
     @field_validator("flow_logs_retention_days")
     @classmethod

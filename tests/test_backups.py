@@ -27,7 +27,8 @@ def test_keys_rotate_and_let_only_this_account_use_them(stack_graph, name, regio
     assert via["Condition"] == {"StringEquals": {
         "kms:CallerAccount": "123456789012",
         "kms:ViaService": [f"{s}.{region}.amazonaws.com"
-                           for s in ("rds", "s3", "secretsmanager", "elasticache", "backup", "logs", "sns", "ecr")]}}
+                           for s in ("rds", "s3", "secretsmanager", "elasticache", "backup", "logs", "sns", "ecr",
+                                     "elasticfilesystem")]}}
     assert "kms:*" not in via["Action"] and "kms:ScheduleKeyDeletion" not in via["Action"]
     logs = statements["CloudWatchLogsEncryptsThisAccountsLogGroups"]
     assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}

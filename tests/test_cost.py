@@ -434,7 +434,7 @@ def test_real_stack_totals_match_the_hand_computation(stack, request):
 def test_preview_cost_prints_the_estimate_with_the_stack_overrides(monkeypatch, capsys, staging):
     import tools.preview
 
-    monkeypatch.setattr(tools.preview, "build_graph", lambda stack, root=None, settings=None: staging)
+    monkeypatch.setattr(tools.preview, "build_graph", lambda stack, **_: staging)
     assert tools.preview.main(["staging", "--cost"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Monthly cost estimate for staging (us-east-1): USD, 730 h a month, list on-demand prices\n")
@@ -448,7 +448,7 @@ def test_preview_diff_has_the_cost_line(monkeypatch, capsys, tmp_path, prod):
     nat_c = ("aws:ec2/natGateway:NatGateway", "network-nat-c")
     base = {**prod, "resources": [r for r in prod["resources"] if (r["type"], r["name"]) != nat_c]}
     (tmp_path / "base.json").write_text(json.dumps(base))
-    monkeypatch.setattr(tools.preview, "build_graph", lambda stack, root=None, settings=None: prod)
+    monkeypatch.setattr(tools.preview, "build_graph", lambda stack, **_: prod)
     assert tools.preview.main(["prod", "--diff", str(tmp_path / "base.json")]) == 0
     # one NAT gateway more: 730 h × $0.045
     assert "\nEstimated monthly cost: $368.25 → $401.10 (+$32.85)\n" in capsys.readouterr().out

@@ -281,50 +281,14 @@ def _schedule(r: dict, ctx: Context) -> list[Item]:
     return fargate_items(ctx, label, task, capacity_split(1, strategies), runs * minutes / 60)
 
 
-MONTH_NAMES = {m: str(i) for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), 1)}
-DAY_NAMES = {d: str(i) for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split(), 1)}
-RATE_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
-
-
 def runs_per_month(expression: str) -> float:
-    """Runs a month of a schedule expression: `cron(m h dom mon dow year)`, `rate(n unit)`; `at(...)` runs once."""
-    match = re.fullmatch(r"(cron|rate|at)\((.*)\)", expression.strip())
-    if not match:
-        raise MissingPrice(f"cannot read schedule expression {expression!r}")
-    kind, body = match.groups()
-    if kind == "at":
-        return 0.0
-    if kind == "rate":
-        amount, unit = body.split()
-        return HOURS * 60 / (float(amount) * RATE_MINUTES[unit.rstrip("s")])
-    minute, hour, dom, month, dow, _year = body.split()
-    per_day = cron_count(minute, 0, 59) * cron_count(hour, 0, 23)
-    months = cron_count(month, 1, 12, MONTH_NAMES) / 12
-    if dom not in ("*", "?"):
-        days = sum(1 if re.search(r"[LW]", part) else cron_count(part, 1, 31) for part in dom.split(","))
-    elif dow not in ("*", "?"):
-        days = sum(1 if re.search(r"[L#]", part) else cron_count(part, 1, 7, DAY_NAMES) * DAYS / 7
-                   for part in dow.split(","))
-    else:
-        days = DAYS
-    return per_day * days * months
+    """Runs a month of a schedule expression (settings.schedules: the parser the settings validate with)."""
+    from settings.schedules import runs_per_month as parsed_runs
 
-
-def cron_count(field: str, low: int, high: int, names: dict[str, str] | None = None) -> int:
-    """How many values a cron field takes: `*`, `a`, `a-b`, `a,b`, `*/n`, `a/n`, `a-b/n`, names (JAN, MON)."""
-    for name, number in (names or {}).items():
-        field = field.upper().replace(name, number)
-    values: set[int] = set()
-    for part in field.split(","):
-        span, _, step = part.partition("/")
-        if span in ("*", "?"):
-            start, end = low, high
-        elif "-" in span:
-            start, end = (int(x) for x in span.split("-"))
-        else:
-            start, end = int(span), (high if step else int(span))
-        values.update(range(start, end + 1, int(step or 1)))
-    return len(values)
+    try:
+        return parsed_runs(expression)
+    except ValueError as exc:
+        raise MissingPrice(f"cannot read schedule expression {expression!r}: {exc}") from None
 
 
 # ---------------------------------------------------------------------------------------------- data

@@ -138,6 +138,82 @@ def _lambda_function(name: str, inputs: State, region: str, account: str) -> Sta
             "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST"}
 
 
+def _efs_id(type_token: str, name: str) -> str:
+    """`fs-…`, `fsap-…`, `fsmt-…`: the same id outputs_for gives the resource (see _ID_PREFIXES)."""
+    return f"{_ID_PREFIXES[type_token]}-{_digest(type_token + name, 17)}"
+
+
+def _efs_file_system(name: str, inputs: State, region: str, account: str) -> State:
+    fs = _efs_id(EFS_FILE_SYSTEM, name)
+    return {"arn": f"arn:aws:elasticfilesystem:{region}:{account}:file-system/{fs}", "ownerId": account,
+            "dnsName": f"{fs}.efs.{region}.amazonaws.com", "name": (inputs.get("tags") or {}).get("Name", ""),
+            "numberOfMountTargets": 0, "sizeInBytes": [{"value": 6144, "valueInIa": 0, "valueInStandard": 6144}]}
+
+
+def _efs_access_point(name: str, inputs: State, region: str, account: str) -> State:
+    fs = str(inputs.get("fileSystemId", "fs-0"))
+    return {"arn": f"arn:aws:elasticfilesystem:{region}:{account}:access-point/{_efs_id(EFS_ACCESS_POINT, name)}",
+            "fileSystemArn": f"arn:aws:elasticfilesystem:{region}:{account}:file-system/{fs}", "ownerId": account}
+
+
+def _efs_mount_target(name: str, inputs: State, region: str, account: str) -> State:
+    fs = str(inputs.get("fileSystemId", "fs-0"))
+    return {"fileSystemArn": f"arn:aws:elasticfilesystem:{region}:{account}:file-system/{fs}", "ownerId": account,
+            "dnsName": f"{fs}.efs.{region}.amazonaws.com", "networkInterfaceId": f"eni-{_digest(name, 17)}"}
+
+
+EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
+EFS_ACCESS_POINT = "aws:efs/accessPoint:AccessPoint"
+EFS_MOUNT_TARGET = "aws:efs/mountTarget:MountTarget"
+
+
+def _cloudfront_id(type_token: str, name: str) -> str:
+    """CloudFront IDs: 'E' and 13 upper-case letters and digits (e.g. E2QWRUHAPOMQZL)."""
+    return "E" + hashlib.sha256((type_token + name).encode()).hexdigest()[:13].upper()
+
+
+def _policy_id(type_token: str, name: str) -> str:
+    """Cache and headers policy IDs are UUIDs."""
+    h = hashlib.sha256((type_token + name).encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def _distribution(name: str, inputs: State, region: str, account: str) -> State:
+    distribution_id = _cloudfront_id("distribution", name)
+    return {
+        "id": distribution_id,
+        "arn": f"arn:aws:cloudfront::{account}:distribution/{distribution_id}",
+        "domainName": f"d{_digest('domain' + name, 13)}.cloudfront.net",
+        "hostedZoneId": "Z2FDTNDATAQYW2",  # every CloudFront distribution's alias target zone
+        "status": "Deployed",
+        "etag": f"E{_digest('etag' + name, 13).upper()}",
+        "callerReference": f"terraform-{_digest('caller' + name, 20)}",
+        "inProgressValidationBatches": 0,
+    }
+
+
+def _origin_access_control(name: str, inputs: State, region: str, account: str) -> State:
+    oac_id = _cloudfront_id("origin-access-control", name)
+    return {"id": oac_id, "arn": f"arn:aws:cloudfront::{account}:origin-access-control/{oac_id}",
+            "etag": f"E{_digest('etag' + name, 13).upper()}"}
+
+
+def _cloudfront_policy(kind: str) -> Callable[[str, State, str, str], State]:
+    def make(name: str, inputs: State, region: str, account: str) -> State:
+        policy_id = _policy_id(kind, name)
+        return {"id": policy_id, "arn": f"arn:aws:cloudfront::{account}:{kind}/{policy_id}",
+                "etag": f"E{_digest('etag' + name, 13).upper()}"}
+    return make
+
+
+def _bucket_object(name: str, inputs: State, region: str, account: str) -> State:
+    """An uploaded object: its ID is its key; SSE-S3 ETags are the MD5 of a single-part upload."""
+    bucket, key = inputs.get("bucket", name), inputs.get("key", name)
+    return {"id": key, "arn": f"arn:aws:s3:::{bucket}/{key}", "etag": inputs.get("sourceHash", _digest(key, 32)),
+            "versionId": _digest("version" + bucket + key, 32), "serverSideEncryption": "AES256",
+            "storageClass": "STANDARD"}
+
+
 _SPECIFIC: dict[str, Callable[[str, State, str, str], State]] = {
     "aws:rds/instance:Instance": _rds_instance,
     "aws:rds/proxy:Proxy": _rds_proxy,
@@ -154,6 +230,14 @@ _SPECIFIC: dict[str, Callable[[str, State, str, str], State]] = {
     "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
     "random:index/randomPassword:RandomPassword": _random_password,
     "aws:lambda/function:Function": _lambda_function,
+    EFS_FILE_SYSTEM: _efs_file_system,
+    EFS_ACCESS_POINT: _efs_access_point,
+    EFS_MOUNT_TARGET: _efs_mount_target,
+    "aws:cloudfront/distribution:Distribution": _distribution,
+    "aws:cloudfront/originAccessControl:OriginAccessControl": _origin_access_control,
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": _cloudfront_policy("response-headers-policy"),
+    "aws:cloudfront/cachePolicy:CachePolicy": _cloudfront_policy("cache-policy"),
+    "aws:s3/bucketObjectv2:BucketObjectv2": _bucket_object,
 }
 
 # ARN resource-part formats for the services whose ARNs other resources reference.
@@ -197,6 +281,14 @@ _ID_PREFIXES = {
     "aws:ec2/flowLog:FlowLog": "fl",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+    "aws:efs/fileSystem:FileSystem": "fs",
+    "aws:efs/accessPoint:AccessPoint": "fsap",
+    "aws:efs/mountTarget:MountTarget": "fsmt",
+}
+# Types whose id is the id of the resource they configure (AWS has no separate identifier for them).
+_ID_FROM_INPUT = {
+    "aws:efs/fileSystemPolicy:FileSystemPolicy": "fileSystemId",
+    "aws:efs/backupPolicy:BackupPolicy": "fileSystemId",
 }
 
 
@@ -208,11 +300,13 @@ def outputs_for(type_token: str, name: str, inputs: State, region: str, account:
     state["arn"] = _generic_arn(type_token, physical, region, account)
     state.setdefault("tagsAll", inputs.get("tags", {}))
     maker = _SPECIFIC.get(type_token)
-    if maker:
-        state.update(maker(name, inputs, region, account))
-    resource_id = state.get("identifier") or (physical if _service(type_token) in ("s3", "iam", "ecs") else f"{_service(type_token)}-{_digest(type_token + name, 17)}")
+    specific = maker(name, inputs, region, account) if maker else {}
+    state.update(specific)
+    resource_id = specific.get("id") or state.get("identifier") or (physical if _service(type_token) in ("s3", "iam", "ecs") else f"{_service(type_token)}-{_digest(type_token + name, 17)}")
     if type_token in _ID_PREFIXES:
         resource_id = f"{_ID_PREFIXES[type_token]}-{_digest(type_token + name, 17)}"
+    if isinstance(inputs.get(_ID_FROM_INPUT.get(type_token, "")), str):
+        resource_id = inputs[_ID_FROM_INPUT[type_token]]
     state["id"] = resource_id
     return resource_id, state
 
