@@ -10,6 +10,7 @@ import yaml
 
 from components.app_task import health_check_command
 from settings import parse_settings
+from settings.loader import read_stack_file
 from tests.helpers import ABSENT, assert_inputs, one, parsed, resources
 from tools.mock_outputs import outputs_for
 from tools.preview import ROOT, build_graph
@@ -34,22 +35,23 @@ BUILD = "docker:index/image:Image"
 SCHEDULE = "aws:scheduler/schedule:Schedule"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SG = "aws:ec2/securityGroup:SecurityGroup"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 
 _GRAPHS: dict[str, dict] = {}
 
 
-def document(product: str) -> dict:
-    return yaml.safe_load((EXAMPLES / f"{product}.yaml").read_text())
+def path_of(product: str) -> Path:
+    return EXAMPLES / f"{product}.yaml"
 
 
 def settings_of(product: str) -> dict:
-    return document(product)["config"]["nodeapi:settings"]
+    return read_stack_file(path_of(product))["nodeapi:settings"]
 
 
 def graph(product: str) -> dict:
-    """The example rendered as the prod stack, once per test session."""
+    """The example rendered as the prod stack (`--config-file`), once per test session."""
     if product not in _GRAPHS:
-        _GRAPHS[product] = build_graph("prod", settings=settings_of(product))
+        _GRAPHS[product] = build_graph("prod", config_file=path_of(product))
     return _GRAPHS[product]
 
 
@@ -116,10 +118,10 @@ def digest(g: dict, image: str) -> str:
 
 @pytest.mark.parametrize("product", sorted(PRODUCTS))
 def test_example_is_a_production_stack_file_the_model_accepts(product):
-    doc = document(product)
-    assert list(doc) == ["config"]
-    assert doc["config"]["pulumi:disable-default-providers"] == ["aws"]
-    assert sorted(doc["config"]) == ["nodeapi:settings", "pulumi:disable-default-providers"]
+    assert list(yaml.safe_load(path_of(product).read_text())) == ["config"]
+    config = read_stack_file(path_of(product))
+    assert sorted(config) == ["nodeapi:settings", "pulumi:disable-default-providers"]
+    assert config["pulumi:disable-default-providers"] == ["aws"]
     settings = parse_settings(settings_of(product), f"examples/{product}.yaml")
     assert settings.is_production
     assert settings.app.name == PRODUCTS[product]
@@ -253,6 +255,25 @@ def test_poker_redis_keeps_snapshots_for_recovery():
         "snapshotRetentionLimit": 7, "automaticFailoverEnabled": True, "multiAzEnabled": True})
 
 
+def test_poker_mini_app_is_published_privately_behind_cloudfront_and_framed_only_by_telegram():
+    g = graph("telegram-poker")
+    distribution = one(g, DISTRIBUTION, "site-miniapp")["inputs"]
+    bucket = state(g, "aws:s3/bucket:Bucket", "site-miniapp")
+    assert (distribution["aliases"], distribution["viewerCertificate"]["acmCertificateArn"]) == (
+        ["poker.example.com"], f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/00000000-0000-4000-8000-000000000001")
+    assert [o["domainName"] for o in distribution["origins"]] == [bucket["bucketRegionalDomainName"]]
+    assert distribution["defaultCacheBehavior"]["viewerProtocolPolicy"] == "redirect-to-https"
+    assert sorted((e["errorCode"], e["responseCode"], e["responsePagePath"])
+                  for e in distribution["customErrorResponses"]) == [(403, 200, "/index.html"), (404, 200, "/index.html")]
+    headers = one(g, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", "site-miniapp-headers")["inputs"]
+    security = headers["securityHeadersConfig"]
+    assert "frameOptions" not in security
+    assert security["contentSecurityPolicy"]["contentSecurityPolicy"].endswith("frame-ancestors https://web.telegram.org")
+    files = {r["inputs"]["key"]: r["inputs"]["cacheControl"] for r in resources(g, "aws:s3/bucketObjectv2:BucketObjectv2")}
+    assert files == {"index.html": "no-cache", "assets/app.js": "public, max-age=31536000, immutable"}
+    assert g["outputs"]["sites"]["miniapp"]["url"] == "https://poker.example.com"
+
+
 # ---- Hearthstone (000) ----
 
 
@@ -362,3 +383,32 @@ def test_poker_runtime_service_inputs_are_pinned_whole():
                           "clientAlias": [{"port": 8000, "dnsName": "runtime"}]}]},
     }
     assert one(g, SERVICE, "runtime")["options"]["ignoreChanges"] == ["desiredCount"]
+
+
+def cdn_paths(g: dict) -> list[str]:
+    distribution = one(g, DISTRIBUTION, "api-cdn")["inputs"]
+    return [b["pathPattern"] for b in distribution["orderedCacheBehaviors"]]
+
+
+def test_equoria_static_assets_come_from_cloudfront_with_the_apis_headers():
+    g = graph("equoria")
+    distribution = one(g, DISTRIBUTION, "api-cdn")["inputs"]
+    assert distribution["aliases"] == ["api.example.com"]
+    assert cdn_paths(g) == ["/static/*", "/assets/*"]
+    assert all(b["compress"] for b in distribution["orderedCacheBehaviors"])
+    assert distribution["origins"][0]["domainName"] == state(g, ALB, "load-balancer")["dnsName"]
+    assert distribution["origins"][0]["customOriginConfig"]["originReadTimeout"] == 60
+    headers = one(g, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", "api-cdn-headers")["inputs"]
+    assert headers["securityHeadersConfig"]["contentSecurityPolicy"]["contentSecurityPolicy"] == (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:")
+
+
+def test_fantasy_api_serves_static_files_through_cloudfront():
+    g = graph("fantasy-character-api")
+    assert cdn_paths(g) == ["/static/*", "/files/public/*"]
+    assert g["outputs"]["cdn"]["domainName"].endswith(".cloudfront.net")
+
+
+@pytest.mark.parametrize("product", ["hearthstone", "v-edfinance"])
+def test_products_without_a_frontend_or_cdn_get_no_cloudfront(product):
+    assert not [r["type"] for r in graph(product)["resources"] if r["type"].startswith("aws:cloudfront")]
