@@ -15,6 +15,7 @@ from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 from components.service_groups import ServiceGroups, ServiceGroupsArgs
 from components.stack_names import StackNames
+from components.volumes import Volumes, VolumesArgs
 from components.stack_outputs import export_all, job_outputs, service_outputs, single_service_aliases
 from settings import SettingsError, load_settings
 
@@ -43,11 +44,14 @@ cluster = Cluster("cluster", ClusterArgs(
 groups = ServiceGroups("service-groups", ServiceGroupsArgs(
     vpc_id=network.vpc_id, ports={name: s.port for name, s in settings.services.items()},
     connects_to={name: list(s.connects_to) for name, s in settings.services.items()}), children)
+volumes = Volumes("volumes", VolumesArgs(
+    settings=settings, prefix=names.prefix, kms_key_arn=encryption.key_arn, vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids, service_groups=groups.groups), children)
 data = DataTier("data", DataTierArgs(
     settings=settings, prefix=names.prefix, stack=names.stack, account_id=account_id, encryption=encryption,
     vpc_id=network.vpc_id, isolated_subnet_ids=network.isolated_subnet_ids,
     private_subnet_ids=network.private_subnet_ids, app_security_group=network.app_security_group,
-    cluster_arn=cluster.arn), children)
+    cluster_arn=cluster.arn, backup_resource_arns=volumes.backup_arns), children)
 edge = Edge("edge", EdgeArgs(
     settings=settings, names=names, account_id=account_id, vpc_id=network.vpc_id,
     public_subnet_ids=network.public_subnet_ids, service_groups=groups.groups,
@@ -57,7 +61,7 @@ app = App("app", AppArgs(
     private_subnet_ids=network.private_subnet_ids, app_security_group_id=network.app_security_group.id,
     service_groups=groups.groups, wiring=data.wiring, kms_key_arn=encryption.key_arn,
     routes=edge.routes if edge else {}, load_balancer_arn_suffix=edge.load_balancer.arn_suffix if edge else None,
-), children)
+    volumes=volumes.volumes), children)
 frontends = Frontends("frontends", FrontendsArgs(
     settings=settings, names=names, account_id=account_id, project_dir=str(Path(__file__).parent),
     alb_dns_name=edge.load_balancer.dns_name if edge else None), children)

@@ -156,8 +156,9 @@ class App(pulumi.ComponentResource):
             port=service.port,
             health_check=HealthCheck(command=command, interval=check.interval_seconds, timeout=check.timeout_seconds,
                                      retries=check.retries, start_period=check.grace_seconds),
-            statements=(args.cluster.exec_statements() if exec_enabled else []) + (volume.statements if volume else []),
-            volumes=[volume.task_volume] if volume else [], mount_points=[volume.mount_point] if volume else [],
+            statements=(args.cluster.exec_statements() if exec_enabled else [])
+            + (volume.task_role_statements() if volume else []),
+            volumes=volume.task_volumes() if volume else [], mount_points=volume.mount_points() if volume else [],
         )
         routes = [RouteTraffic(
             blue_target_group_arn=r.blue.arn, green_target_group_arn=r.green.arn if r.green else None,
@@ -185,7 +186,7 @@ class App(pulumi.ComponentResource):
             service_connect=ServiceConnect(namespace_arn=args.cluster.namespace_arn, port=service.port,
                                            log_group_name=args.names.log_group(name)),
             exec_enabled=exec_enabled,
-            depends_on=volume.ready if volume else [],
+            volume=volume,
         )
 
     def _job_args(self, args: AppArgs, job: str, spec: JobSettings) -> ScheduledJobArgs:

@@ -8,6 +8,7 @@ single writer (state on files): exactly one task, stopped before its replacement
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -81,7 +82,7 @@ class AppServiceArgs:
     migrations: Migrations | None = None
     service_connect: ServiceConnect | None = None
     exec_enabled: bool = False
-    depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. EFS mount targets
+    volume: Any = None  # FileVolume: its policy admits this task role; the service waits for its mount targets
 
     @property
     def blue_green(self) -> bool:
@@ -149,6 +150,10 @@ class AppService(pulumi.ComponentResource):
     def __init__(self, name: str, args: AppServiceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nodeapi:service:AppService", name, None, opts)
         self.task = AppTask(f"{name}-task", args.task, pulumi.ResourceOptions(parent=self))
+        self._ready: list[pulumi.Resource] = []
+        if args.volume is not None:
+            args.volume.admit([self.task.task_role_arn])
+            self._ready = list(args.volume.ready)
         self.migration_hook = None
         if args.blue_green:
             self.service = self._blue_green(name, args)
@@ -173,8 +178,9 @@ class AppService(pulumi.ComponentResource):
         """Rolling deploys (one target group when public and single-writer)."""
         load_balancers = [{"target_group_arn": route.blue_target_group_arn, "container_name": args.task.container_name,
                            "container_port": args.task.port} for route in args.routes]
-        extra = {"load_balancers": load_balancers,
-                 "health_check_grace_period_seconds": args.health_check_grace_seconds} if load_balancers else {}
+        # A public single-writer service still rolls back on its critical alarms (rolling deployments honour them).
+        extra = {"load_balancers": load_balancers, "health_check_grace_period_seconds": args.health_check_grace_seconds,
+                 "alarms": {"alarm_names": args.alarm_names, "enable": True, "rollback": True}} if load_balancers else {}
         return aws.ecs.Service(
             name,
             **service_inputs(args, self.task.arn),
@@ -182,7 +188,7 @@ class AppService(pulumi.ComponentResource):
             deployment_configuration={"strategy": "ROLLING"},
             # One AZ at a time for one writer (its state must not move while it runs); others rebalance.
             availability_zone_rebalancing="DISABLED" if args.single_writer else "ENABLED",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=args.depends_on,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._ready,
                                         ignore_changes=[] if args.single_writer else ["desiredCount"]),
         )
 
@@ -220,7 +226,7 @@ class AppService(pulumi.ComponentResource):
             # The rule ARNs in the inputs already order the service after the listener rules.
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[attachment, *(self.migration_hook.ready if self.migration_hook else []),
-                                         *args.depends_on],
+                                         *self._ready],
                 ignore_changes=ECS_OWNED),
         )
 

@@ -1,6 +1,6 @@
 """The data tier: database, cache, backups (bucket, AWS Backup plan, nightly dump) and app secrets."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -32,6 +32,7 @@ class DataTierArgs:
     private_subnet_ids: list[pulumi.Input[str]]
     app_security_group: aws.ec2.SecurityGroup
     cluster_arn: pulumi.Input[str]
+    backup_resource_arns: list[pulumi.Input[str]] = field(default_factory=list)  # e.g. EFS volumes
 
 
 class DataTier(pulumi.ComponentResource):
@@ -93,7 +94,7 @@ class DataTier(pulumi.ComponentResource):
             vault_name=args.prefix, copy_vault_name=f"{args.prefix}-copy", backup_region=settings.backup_region,
             kms_key_arn=encryption.key_arn, backup_kms_key_arn=encryption.backup_key_arn,
             schedule=backups.plan_schedule, retention_days=backups.retention_days,
-            resource_arns=[self.database.instance.arn], account_id=args.account_id, protect=protect,
+            resource_arns=[self.database.instance.arn, *args.backup_resource_arns], account_id=args.account_id, protect=protect,
         ), child)
         dump = backups.dump
         if dump.enabled:

@@ -117,8 +117,7 @@ class StackSettings(Section):
 
     def single_writer(self, service: str) -> bool:
         """Whether a service holds single-writer state on its volume (one task, stop before start)."""
-        volume = getattr(self.services[service], "volume", None)
-        return bool(volume and volume.single_writer)
+        return self.services[service].single_writer
 
     def exec_enabled(self, service: str) -> bool:
         """Whether `ops exec` may open a shell in this service (default: outside production only)."""

@@ -12,6 +12,7 @@ from .base import Section, rule_error
 from .fargate import fargate_problem
 from .image import BuildSettings, check_image_reference
 from .network import check_log_retention
+from .volumes import VolumeSettings, single_writer_rules, volume_rules
 
 PROD_MIN_BAKE_MINUTES = 10
 PROD_MIN_PUBLIC_TASKS = 2
@@ -243,6 +244,7 @@ class ServiceSettings(Section):
     connects_to: list[str] = Field(default_factory=list,
                                    description="services this one calls by name (Service Connect)")
     exec: bool | None = Field(default=None, description="allow `python -m ops exec` (default: on outside production)")
+    volume: VolumeSettings | None = Field(default=None, description="an encrypted EFS volume (state on files)")
     log_retention_days: int = Field(default=30, description="CloudWatch retention of the container logs")
 
     @model_validator(mode="before")
@@ -287,13 +289,33 @@ class ServiceSettings(Section):
                           "[CMD-SHELL, 'test -f /tmp/alive'] (every long-running service has one)"))
         if self.public is not None:
             found += [(f"public.{path}", value, allowed) for path, value, allowed in self.public.rules(stack)]
+        if self.volume is not None:
+            found += volume_rules("volume", self.volume, stack.is_production)
+        if self.single_writer:
+            found += self._single_writer_rules()
         if stack.is_production:
             found += self._production_rules()
         return found
 
+    @property
+    def single_writer(self) -> bool:
+        """Holds single-writer state on its volume: one task, stopped before its replacement starts."""
+        return bool(self.volume and self.volume.single_writer)
+
+    def _single_writer_rules(self) -> list[tuple[str, Any, str]]:
+        scaling, given = self.scaling, self.scaling.model_fields_set
+        # Counts left at their defaults are simply 1 for such a service; counts the user wrote must say 1.
+        counts = {key: getattr(scaling, key) if key in given else 1
+                  for key in ("desired_count", "min_count", "max_count")}
+        found = single_writer_rules("scaling", **counts)
+        if self.public is not None and self.public.migrations is not None:
+            found.append(("public.migrations", "set", "a single-writer service cannot run a migration task beside "
+                          "its one writer (the hook would start a second copy); migrate in the start command"))
+        return found
+
     def _production_rules(self) -> list[tuple[str, Any, str]]:
         found = []
-        if self.access == "public":
+        if self.access == "public" and not self.single_writer:  # one writer: one task, rolling (accepted above)
             if self.public.bake_time_minutes < PROD_MIN_BAKE_MINUTES:
                 found.append(("public.bakeTimeMinutes", self.public.bake_time_minutes,
                               f"production keeps the old revision at least {PROD_MIN_BAKE_MINUTES} minutes "
