@@ -6,7 +6,7 @@ import pulumi
 
 from settings.model import StackSettings
 
-from .alarm_rows import Watched
+from .alarm_rows import CacheWatch, DbWatch, PublicWatch, Watched
 from .alarms import Alarms, AlarmsArgs
 from .app import App
 from .dashboard import Dashboard, DashboardArgs
@@ -29,6 +29,25 @@ class ObservabilityArgs:
     cluster_name: pulumi.Input[str]
 
 
+def watched(args: ObservabilityArgs) -> Watched:
+    """Every long-running service, the public ones' target groups (each route's blue and green), the database, the
+    cache: what the alarm pack watches."""
+    settings, prefix = args.settings, args.names.prefix
+    routes = args.edge.routes if args.edge else {}
+    return Watched(
+        load_balancer_arn_suffix=args.edge.load_balancer.arn_suffix if args.edge else None,
+        public={service: PublicWatch(target_group_arn_suffixes=[
+            group.arn_suffix for route in service_routes for group in (route.blue, route.green) if group is not None])
+            for service, service_routes in routes.items()},
+        services={service: s.service_name for service, s in args.app.services.items()},
+        cluster_name=args.cluster_name,
+        database=DbWatch(identifier=prefix, instance_class=settings.database.instance_class,
+                         allocated_storage_gb=settings.database.allocated_storage_gb),
+        cache=CacheWatch(group_id=prefix, node_type=settings.cache.node_type, replicas=settings.cache.replicas,
+                         maxmemory_policy=settings.cache.maxmemory_policy),
+    )
+
+
 class Observability(pulumi.ComponentResource):
     """Topics with their subscribers, alarms (two levels per row), one dashboard (children keep their names)."""
 
@@ -36,26 +55,13 @@ class Observability(pulumi.ComponentResource):
         super().__init__("nodeapi:observability:Observability", name, None, opts)
         settings, names, child = args.settings, args.names, pulumi.ResourceOptions(parent=self)
         alarms = settings.alarms
-        subscribers = {level: Subscribers(emails=list(e.emails), https_endpoints=list(e.https_endpoints))
-                       for level, e in (("warning", alarms.notifications.warning),
-                                        ("critical", alarms.notifications.critical))}
         self.notifications = Notifications("notifications", NotificationsArgs(
-            prefix=names.prefix, kms_key_arn=args.kms_key_arn, warning=subscribers["warning"],
-            critical=subscribers["critical"]), child)
-        public = sorted(args.edge.routes) if args.edge else []
-        first = args.edge.routes[public[0]][0]
+            prefix=names.prefix, kms_key_arn=args.kms_key_arn,
+            warning=Subscribers.from_settings(alarms.notifications.warning),
+            critical=Subscribers.from_settings(alarms.notifications.critical)), child)
         self.alarms = Alarms("alarms", AlarmsArgs(
-            prefix=names.prefix,
-            watched=Watched(
-                load_balancer_arn_suffix=args.edge.load_balancer.arn_suffix,
-                blue_target_group_arn_suffix=first.blue.arn_suffix,
-                green_target_group_arn_suffix=first.green.arn_suffix,
-                cluster_name=args.cluster_name,
-                services={service: s.service_name for service, s in args.app.services.items()},
-                db_identifier=names.prefix, db_instance_class=settings.database.instance_class,
-                db_allocated_storage_gb=settings.database.allocated_storage_gb, cache_group_id=names.prefix,
-                cache_node_type=settings.cache.node_type, cache_replicas=settings.cache.replicas,
-                public_service=public[0]),
+            prefix=names.prefix,  # the public services' deployment alarms are named from the same prefix
+            watched=watched(args),
             thresholds=alarms,
             log_groups={**{service: s.log_group_name for service, s in args.app.services.items()},
                         **{f"job-{job}": j.log_group_name for job, j in args.app.jobs.items()}},

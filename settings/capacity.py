@@ -72,9 +72,14 @@ def max_connections(instance_class: str) -> int:
     return min(db_instance_class_memory(instance_class) // MAX_CONNECTIONS_DIVISOR, MAX_CONNECTIONS_CAP)
 
 
-def connections_threshold(instance_class: str, percent: float) -> float:
+def connection_limit(instance_class: str, configured: int | None = None) -> int:
+    """max_connections: the value set in the parameter group, else the class default."""
+    return configured if configured is not None else max_connections(instance_class)
+
+
+def connections_threshold(instance_class: str, percent: float, configured: int | None = None) -> float:
     """DatabaseConnections above which `percent` of max_connections is in use (one decimal)."""
-    return round(max_connections(instance_class) * percent / 100, 1)
+    return round(connection_limit(instance_class, configured) * percent / 100, 1)
 
 
 def free_bytes_below(total_bytes: int, used_percent: float) -> int:

@@ -17,7 +17,7 @@ from .app import AppSettings
 from .image import RegistrySettings
 from .network import NetworkSettings
 from .services import (JobSettings, LoadBalancerSettings, MaintenanceSettings, ServiceSettings, ServicesRules,
-                       check_names, reserved_rules)
+                       check_names, check_service_names, reserved_rules)
 from .sites import ApiCdnSettings, Sites, site_rules
 from .waf import WafSettings
 
@@ -70,7 +70,12 @@ class StackSettings(Section):
         # The provider adds five default tags of its own (app, stack, environment, managed-by) plus Name.
         return check_tags(value, reserved=PROGRAM_TAGS)
 
-    @field_validator("services", "jobs")
+    @field_validator("services")
+    @classmethod
+    def _service_names(cls, value: dict) -> dict:
+        return check_service_names(value)
+
+    @field_validator("jobs")
     @classmethod
     def _names(cls, value: dict) -> dict:
         return check_names(value)

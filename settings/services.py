@@ -49,6 +49,20 @@ def check_names(value: dict) -> dict:
     return value
 
 
+# Alarm rows of the stack's own stores are keyed alb-*, db-*, cache-*: a service of that name would collide.
+RESERVED_SERVICE_NAMES = ("alb", "db", "cache")
+
+
+def check_service_names(value: dict) -> dict:
+    """Service names: the common rule, and none that would collide with the stack's own alarm rows."""
+    check_names(value)
+    for name in value:
+        if any(name == r or name.startswith(f"{r}-") for r in RESERVED_SERVICE_NAMES):
+            raise ValueError(f"name {name!r} is reserved: alarm rows of the load balancer, database and cache are "
+                             "keyed alb-*, db-* and cache-*; choose another name")
+    return value
+
+
 def check_environment(value: dict[str, str]) -> dict[str, str]:
     """Environment variable names ECS accepts."""
     bad = [name for name in value if not ENV_NAME.match(name)]

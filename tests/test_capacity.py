@@ -8,6 +8,7 @@ from settings.capacity import (
     cache_max_memory_bytes,
     check_instance_class,
     check_node_type,
+    connection_limit,
     connections_threshold,
     db_instance_class_memory,
     free_storage_threshold,
@@ -51,6 +52,18 @@ def test_max_connections(instance_class, memory, class_memory, connections):
 )
 def test_connections_threshold(instance_class, percent, threshold):
     assert connections_threshold(instance_class, percent) == threshold
+
+
+@pytest.mark.parametrize(
+    "instance_class, configured, percent, limit, threshold",
+    # database.parameters.max_connections replaces the class default (db.t4g.medium: 408).
+    [("db.t4g.medium", 200, 70, 200, 140.0), ("db.t4g.medium", 200, 90, 200, 180.0),
+     ("db.t4g.micro", 150, 90, 150, 135.0), ("db.t4g.medium", None, 90, 408, 367.2)],
+)
+def test_a_configured_max_connections_replaces_the_class_default(instance_class, configured, percent, limit,
+                                                                   threshold):
+    assert connection_limit(instance_class, configured) == limit
+    assert connections_threshold(instance_class, percent, configured) == threshold
 
 
 @pytest.mark.parametrize(

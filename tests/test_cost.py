@@ -396,9 +396,12 @@ Estimated monthly cost: $34.20 → $67.05 (+$32.85)
 #                                                                                                               = 117.45833
 # ElastiCache      valkey t4g.micro 730 × 0.0128          = 9.344        valkey t4g.small 2 × 730 × 0.0256      = 37.376
 # WAF              5 + 4 rules + 0.5 M × 0.60             = 9.30         5 + 4 rules + 5 M × 0.60               = 12.00
-# CloudWatch       Container Insights 25 × 0.30 7.50 + dashboard 3 +     7.50 + 3 + 52 alarm metrics 5.20 + logs 15 GB
-#                  42 alarm metrics 4.20 + logs 3 GB 1.50 + 5 GB 0.15    7.50 + 30 GB 0.90
-#                                                         = 16.35                                               = 24.10
+# CloudWatch       Container Insights 25 × 0.30 7.50 + dashboard 3 +     7.50 + 3 + 70 alarm metrics 7.00 + logs 15 GB
+#                  60 alarm metrics 6.00 + logs 3 GB 1.50 + 5 GB 0.15    7.50 + 30 GB 0.90
+#                                                         = 18.15                                               = 25.90
+#                  (alarm metrics, web public + worker: ALB 5xx 3 × 2, web response time 4 × 2 (p99 and sample count
+#                  per target group), 5xx 4 × 2, 4xx 4 (warning only), unhealthy 2 × 2, 2 services × 3 ECS rows 8,
+#                  RDS 4 × 2, cache rows × members; prod adds the replica member and replication lag)
 # Secrets Manager  3 secrets + the RDS master secret      = 1.60         the same                               = 1.60
 # KMS              2 keys (us-east-1, us-west-2)          = 2.00         the same                               = 2.00
 # S3               backups 2 GB + access logs 2 GB        = 0.092        backups 20 GB 0.46 + replica IA 0.25 +
@@ -406,13 +409,13 @@ Estimated monthly cost: $34.20 → $67.05 (+$32.85)
 # AWS Backup       2 vaults × 20 × 1.14 GB × 0.095 4.332                 2 vaults × 50 × 1.6 GB × 0.095 15.20
 #                  + copy 12.1667 GB × 0.02 0.24333       = 4.57533      + copy 30.4167 GB × 0.02 0.60833        = 15.80833
 # ECR              2 GB × 0.10                            = 0.20         the same                               = 0.20
-# Total                                                   = 125.23788                                           = 401.09535
+# Total                                                   = 127.03788                                           = 402.89535
 REAL_STACKS = {
-    "staging": (125.24, {"Networking": 44.25, "Load balancing": 17.593, "Compute (Fargate)": 5.68758,
-                         "Database (RDS)": 14.246, "Cache (ElastiCache)": 9.344, "WAF": 9.30, "CloudWatch": 16.35,
+    "staging": (127.04, {"Networking": 44.25, "Load balancing": 17.593, "Compute (Fargate)": 5.68758,
+                         "Database (RDS)": 14.246, "Cache (ElastiCache)": 9.344, "WAF": 9.30, "CloudWatch": 18.15,
                          "Secrets Manager": 1.60, "KMS": 2.00, "S3": 0.092, "AWS Backup": 4.57533, "ECR": 0.20}),
-    "prod": (401.10, {"Networking": 121.80, "Load balancing": 22.265, "Compute (Fargate)": 45.33169,
-                      "Database (RDS)": 117.45833, "Cache (ElastiCache)": 37.376, "WAF": 12.00, "CloudWatch": 24.10,
+    "prod": (402.90, {"Networking": 121.80, "Load balancing": 22.265, "Compute (Fargate)": 45.33169,
+                      "Database (RDS)": 117.45833, "Cache (ElastiCache)": 37.376, "WAF": 12.00, "CloudWatch": 25.90,
                       "Secrets Manager": 1.60, "KMS": 2.00, "S3": 1.156, "AWS Backup": 15.80833, "ECR": 0.20}),
 }
 
@@ -438,7 +441,7 @@ def test_preview_cost_prints_the_estimate_with_the_stack_overrides(monkeypatch, 
     assert tools.preview.main(["staging", "--cost"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Monthly cost estimate for staging (us-east-1): USD, 730 h a month, list on-demand prices\n")
-    assert [line.split()[-1] for line in out.splitlines() if line.startswith("Total")] == ["$125.24"]
+    assert [line.split()[-1] for line in out.splitlines() if line.startswith("Total")] == ["$127.04"]
     assert "  albLcu                    0.2  (this stack)\n" in out and "  ecrStorageGb              2\n" in out
 
 
@@ -451,4 +454,4 @@ def test_preview_diff_has_the_cost_line(monkeypatch, capsys, tmp_path, prod):
     monkeypatch.setattr(tools.preview, "build_graph", lambda stack, **_: prod)
     assert tools.preview.main(["prod", "--diff", str(tmp_path / "base.json")]) == 0
     # one NAT gateway more: 730 h × $0.045
-    assert "\nEstimated monthly cost: $368.25 → $401.10 (+$32.85)\n" in capsys.readouterr().out
+    assert "\nEstimated monthly cost: $370.05 → $402.90 (+$32.85)\n" in capsys.readouterr().out

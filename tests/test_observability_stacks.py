@@ -1,5 +1,5 @@
-"""The alarm pack of both real stacks: every row at both levels, exact names, metrics, thresholds, windows,
-missing-data treatment and topic; the web service's deployment alarms exist; topics, filters, dashboard."""
+"""The alarm pack of both real stacks: every row at its levels, exact names, metrics, thresholds, windows,
+missing-data treatment and topic; the public web service's deployment alarms exist; topics, filters, dashboard."""
 
 import json
 
@@ -17,35 +17,55 @@ def single(namespace, name, stat, **dimensions):
     return {"namespace": namespace, "metricName": name, "stat": stat, "dimensions": dimensions}
 
 
-def math(expression, **metrics):
-    return {"expression": expression, "metrics": metrics}
+def math(expression, steps=None, **metrics):
+    return {"expression": expression, "steps": steps or {}, "metrics": metrics}
 
 
 def expected_rows(stack: str, ids: dict) -> dict:
-    """Hand-written: key -> (source, comparison, warning, critical, warning window, critical window, missing)."""
+    """Hand-written: key -> (source, comparison, warning, critical or None, warning window, critical window, missing)."""
     prod = stack == "prod"
     alb, blue, green, cluster = ids["alb"], ids["blue"], ids["green"], f"nodeapi-{stack}"
     db = {"DBInstanceIdentifier": f"nodeapi-{stack}"}
     members = [f"nodeapi-{stack}-001", f"nodeapi-{stack}-002"] if prod else [f"nodeapi-{stack}-001"]
     elb = "AWS/ApplicationELB"
 
+    def groups(prefix, name, stat):
+        return {f"{prefix}{i}": single(elb, name, stat, TargetGroup=group, LoadBalancer=alb)
+                for i, group in ((1, blue), (2, green))}
+
+    def rate(name):
+        return math("IF(requests >= 10, 100 * FILL(errors, 0) / requests, 0)",
+                    {"requests": "SUM([requests1, requests2])", "errors": "SUM([errors1, errors2])"},
+                    **groups("requests", "RequestCount", "Sum"), **groups("errors", name, "Sum"))
+
     def cache(name, stat):
         ids_ = {f"node{i}": single("AWS/ElastiCache", name, stat, CacheClusterId=m) for i, m in enumerate(members, 1)}
         return math(f"MAX([{', '.join(ids_)}])", **ids_)
 
     rows = {
-        "web-response-time": (single(elb, "TargetResponseTime", "p99", LoadBalancer=alb),
-                          "GreaterThanThreshold", 1, 2, STANDARD, STANDARD, "notBreaching"),
-        "web-error-rate": (math("IF(requests >= 10, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)",
-                            requests=single(elb, "RequestCount", "Sum", LoadBalancer=alb),
-                            target5xx=single(elb, "HTTPCode_Target_5XX_Count", "Sum", LoadBalancer=alb),
-                            elb5xx=single(elb, "HTTPCode_ELB_5XX_Count", "Sum", LoadBalancer=alb)),
-                       "GreaterThanThreshold", 2, 5, STANDARD, STANDARD, "notBreaching"),
-        "web-unhealthy-hosts": (math("MAX([blue, green])",
-                                 blue=single(elb, "UnHealthyHostCount", "Maximum", TargetGroup=blue, LoadBalancer=alb),
-                                 green=single(elb, "UnHealthyHostCount", "Maximum", TargetGroup=green,
-                                              LoadBalancer=alb)),
-                            "GreaterThanOrEqualToThreshold", 1, 1, SCATTERED, STANDARD, "notBreaching"),
+        "alb-error-rate": (math("IF(requests >= 10, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)",
+                                requests=single(elb, "RequestCount", "Sum", LoadBalancer=alb),
+                                target5xx=single(elb, "HTTPCode_Target_5XX_Count", "Sum", LoadBalancer=alb),
+                                elb5xx=single(elb, "HTTPCode_ELB_5XX_Count", "Sum", LoadBalancer=alb)),
+                           "GreaterThanThreshold", 2, 5, STANDARD, STANDARD, "notBreaching"),
+        "web-response-time": (math("MAX([significant1, significant2])",
+                                   {"significant1": "IF(samples1 >= 1000, latency1, 0)",
+                                    "significant2": "IF(samples2 >= 1000, latency2, 0)"},
+                                   latency1=single(elb, "TargetResponseTime", "p99", TargetGroup=blue, LoadBalancer=alb),
+                                   samples1=single(elb, "TargetResponseTime", "SampleCount", TargetGroup=blue,
+                                                   LoadBalancer=alb),
+                                   latency2=single(elb, "TargetResponseTime", "p99", TargetGroup=green,
+                                                   LoadBalancer=alb),
+                                   samples2=single(elb, "TargetResponseTime", "SampleCount", TargetGroup=green,
+                                                   LoadBalancer=alb)),
+                              "GreaterThanThreshold", 1, 2, STANDARD, STANDARD, "notBreaching"),
+        "web-error-rate": (rate("HTTPCode_Target_5XX_Count"), "GreaterThanThreshold", 2, 5, STANDARD, STANDARD,
+                           "notBreaching"),
+        "web-client-error-rate": (rate("HTTPCode_Target_4XX_Count"), "GreaterThanThreshold", 10, None, STANDARD,
+                                  None, "notBreaching"),
+        "web-unhealthy-hosts": (math("MAX([unhealthy1, unhealthy2])",
+                                     **groups("unhealthy", "UnHealthyHostCount", "Maximum")),
+                                "GreaterThanOrEqualToThreshold", 1, 1, SCATTERED, STANDARD, "notBreaching"),
     }
     for service in ("web", "queue"):
         dims = {"ClusterName": cluster, "ServiceName": service}
@@ -96,10 +116,12 @@ def measured(inputs: dict) -> dict:
         stat = inputs.get("extendedStatistic") or inputs["statistic"]
         assert inputs["period"] == 60
         return single(inputs["namespace"], inputs["metricName"], stat, **inputs["dimensions"])
-    *metrics, watched = inputs["metricQueries"]
+    *queries, watched = inputs["metricQueries"]
     assert watched["id"] == "watched" and watched["returnData"] is True
-    assert all(q["returnData"] is False and q["metric"]["period"] == 60 for q in metrics)
-    return math(watched["expression"], **{
+    assert all(q["returnData"] is False for q in queries)
+    metrics = [q for q in queries if "metric" in q]
+    assert all(q["metric"]["period"] == 60 for q in metrics)
+    return math(watched["expression"], {q["id"]: q["expression"] for q in queries if "expression" in q}, **{
         q["id"]: single(q["metric"]["namespace"], q["metric"]["metricName"], q["metric"]["stat"],
                         **q["metric"]["dimensions"]) for q in metrics})
 
@@ -109,10 +131,14 @@ def test_every_row_at_both_levels(stack, request):
     graph = request.getfixturevalue(stack)
     rows = expected_rows(stack, watched_ids(graph))
     alarms = {r["name"]: r["inputs"] for r in resources(graph, ALARM)}
-    assert sorted(alarms) == sorted(f"alarms-{key}-{level}" for key in rows for level in ("warning", "critical"))
+    assert sorted(alarms) == sorted(f"alarms-{key}-{level}" for key, row in rows.items()
+                                    for level, threshold in (("warning", row[2]), ("critical", row[3]))
+                                    if threshold is not None)
     for key, (source, comparison, warning, critical, warning_window, critical_window, missing) in rows.items():
         for level, threshold, window in (("warning", warning, warning_window),
                                          ("critical", critical, critical_window)):
+            if threshold is None:
+                continue
             inputs = alarms[f"alarms-{key}-{level}"]
             topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:nodeapi-{stack}-{level}"
             actual = (inputs["name"], measured(inputs), inputs["comparisonOperator"], inputs["threshold"],
@@ -156,4 +182,9 @@ def test_topics_filters_and_dashboard(stack, request):
     dashboard = one(graph, "aws:cloudwatch/dashboard:Dashboard", "dashboard")["inputs"]
     widgets = json.loads(dashboard["dashboardBody"])["widgets"]
     assert dashboard["dashboardName"] == f"nodeapi-{stack}"
-    assert len(widgets) == len(resources(graph, ALARM)) // 2 + 1
+    rows = {r["name"].removeprefix("alarms-").removesuffix("-warning") for r in resources(graph, ALARM)
+            if r["name"].endswith("-warning")}
+    graphs = [w["properties"]["title"].split(":")[0] for w in widgets if w["type"] == "metric"]
+    assert sorted(graphs) == sorted([*rows, "application error log lines"])
+    assert [w["properties"]["markdown"] for w in widgets if w["type"] == "text"] == [
+        "## load balancer", "## web (public)", "## queue", "## database", "## cache", "## application errors"]

@@ -35,3 +35,11 @@ def test_target_group_names_fit_32_characters(app, stack, service, route, expect
         assert name == expected
     else:
         assert name != StackNames(app, stack).target_group(service, route, "green")  # still unique
+
+
+@pytest.mark.parametrize("name", ["db", "cache-warmer", "alb"])
+def test_service_names_that_collide_with_the_stores_alarm_rows_are_refused(name):
+    message = settings_error("staging", lambda r: r["services"].update({name: {"healthCheck": {"command": ["CMD", "true"]}}}))
+    assert message.splitlines()[1].endswith(
+        f"name {name!r} is reserved: alarm rows of the load balancer, database and cache are keyed alb-*, db-* "
+        "and cache-*; choose another name")

@@ -167,6 +167,17 @@ EFS_ACCESS_POINT = "aws:efs/accessPoint:AccessPoint"
 EFS_MOUNT_TARGET = "aws:efs/mountTarget:MountTarget"
 
 
+def _chat_configuration(kind: str, id_key: str | None) -> Callable[[str, State, str, str], State]:
+    """A Chatbot configuration: a global ARN (no region). The provider's id is the ARN for Slack and the team id
+    for Teams (`pulumi import` of either)."""
+
+    def make(name: str, inputs: State, region: str, account: str) -> State:
+        arn = f"arn:aws:chatbot::{account}:chat-configuration/{kind}/{inputs.get('configurationName') or name}"
+        return {"chatConfigurationArn": arn, "arn": arn, "id": inputs.get(id_key) if id_key else arn}
+
+    return make
+
+
 def _cloudfront_id(type_token: str, name: str) -> str:
     """CloudFront IDs: 'E' and 13 upper-case letters and digits (e.g. E2QWRUHAPOMQZL)."""
     return "E" + hashlib.sha256((type_token + name).encode()).hexdigest()[:13].upper()
@@ -215,6 +226,9 @@ def _bucket_object(name: str, inputs: State, region: str, account: str) -> State
 
 
 _SPECIFIC: dict[str, Callable[[str, State, str, str], State]] = {
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": _chat_configuration("slack-channel", None),
+    "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration": _chat_configuration(
+        "microsoft-teams-channel", "teamId"),
     "aws:rds/instance:Instance": _rds_instance,
     "aws:rds/proxy:Proxy": _rds_proxy,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
