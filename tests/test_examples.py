@@ -280,19 +280,56 @@ def test_poker_mini_app_is_published_privately_behind_cloudfront_and_framed_only
 def test_hearthstone_api_keeps_socket_io_sessions_on_one_task():
     g = graph("hearthstone")
     assert image_builds(g) == {"hearthstone-prod-app": "app"}
-    for target_group in [r["name"] for r in resources(g, TG)]:
-        assert stickiness(g, target_group) == {"enabled": True, "type": "lb_cookie", "cookieDuration": 86400}
+    assert [r["name"] for r in resources(g, TG)] == ["load-balancer-api-blue"]
+    assert stickiness(g, "load-balancer-api-blue") == {"enabled": True, "type": "lb_cookie", "cookieDuration": 86400}
     assert one(g, ALB)["inputs"]["idleTimeout"] == 120
-    assert rules_on(g, "load-balancer-https")["load-balancer-api"]["conditions"] == [{"pathPattern": {"values": ["/*"]}}]
+    assert rules_on(g, "load-balancer-https")["load-balancer-api"] == {
+        "listenerArn": arn(g, LISTENER, "load-balancer-https"), "priority": 100, "tags": {"Name": "load-balancer-api"},
+        "conditions": [{"pathPattern": {"values": ["/*"]}}],
+        "actions": [{"type": "forward", "targetGroupArn": arn(g, TG, "load-balancer-api-blue")}]}
+    assert rules_on(g, "load-balancer-test") == {}
 
 
-def test_hearthstone_migrates_with_drizzle_and_keeps_admin_paths_open_in_maintenance():
+def test_hearthstone_sqlite_files_and_exports_live_on_one_writers_encrypted_volume():
     g = graph("hearthstone")
+    file_system = state(g, "aws:efs/fileSystem:FileSystem", "volume-api")
+    assert_inputs(one(g, "aws:efs/fileSystem:FileSystem", "volume-api"), {
+        "encrypted": True, "kmsKeyId": arn(g, "aws:kms/key:Key", "encryption"), "throughputMode": "elastic"})
+    assert one(g, "aws:efs/fileSystem:FileSystem", "volume-api")["options"]["protect"] is True
+    points = {}
+    for mount, path in (("data", "/app/server/data"), ("exports", "/backups")):
+        assert_inputs(one(g, "aws:efs/accessPoint:AccessPoint", f"volume-api-{mount}"), {
+            "fileSystemId": file_system["id"], "posixUser": {"uid": 1001, "gid": 1001},
+            "rootDirectory": {"path": f"/api-{mount}"}})
+        points[mount] = state(g, "aws:efs/accessPoint:AccessPoint", f"volume-api-{mount}")["id"]
+    assert one(g, TASK, "api-task")["inputs"]["volumes"] == [{"name": "tmp"}] + [
+        {"name": f"volume-{mount}", "efsVolumeConfiguration": {
+            "fileSystemId": file_system["id"], "transitEncryption": "ENABLED",
+            "authorizationConfig": {"accessPointId": points[mount], "iam": "ENABLED"}}} for mount in ("data", "exports")]
+    assert container(g, "api-task")["mountPoints"] == [
+        {"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False},
+        {"sourceVolume": "volume-data", "containerPath": "/app/server/data", "readOnly": False},
+        {"sourceVolume": "volume-exports", "containerPath": "/backups", "readOnly": False}]
+    assert file_system["arn"] in one(g, "aws:backup/selection:Selection")["inputs"]["resources"]
+
+
+def test_hearthstone_runs_one_task_stopped_before_the_next_and_migrates_in_its_start_command():
+    g = graph("hearthstone")
+    service = one(g, SERVICE, "api")
+    assert_inputs(service, {
+        "desiredCount": 1, "deploymentMinimumHealthyPercent": 0, "deploymentMaximumPercent": 100,
+        "deploymentConfiguration": {"strategy": "ROLLING"}, "availabilityZoneRebalancing": "DISABLED",
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        "loadBalancers": [{"targetGroupArn": arn(g, TG, "load-balancer-api-blue"), "containerName": "api",
+                           "containerPort": 3000}]})
+    assert service["inputs"]["alarms"]["alarmNames"] == [
+        f"hearthstone-prod-api-{row}-critical" for row in ("response-time", "error-rate", "unhealthy-hosts")]
+    assert not [r["name"] for r in resources(g, "aws:lambda/function:Function") if "migrat" in r["name"]]
+    assert not resources(g, "aws:appautoscaling/target:Target")
+    assert container(g, "api-task")["command"] == ["sh", "-c", "npx drizzle-kit migrate && exec node server/index.js"]
+    assert env(g, "api-task").items() >= {"TENANT_DATA_DIR": "/app/server/data", "BACKUP_DIR": "/backups",
+                                          "NPM_CONFIG_CACHE": "/tmp/.npm"}.items()
     assert g["outputs"]["maintenanceAdminPaths"] == ["/admin/*", "/api/admin/*"]
-    assert container(g, "api-task")["healthCheck"]["command"] == health_check_command(3000, "/health")
-    assert env(g, "api-task").items() >= {"TENANT_DATA_DIR": "/app/server/data", "BACKUP_DIR": "/backups"}.items()
-    hook = one(g, "aws:lambda/function:Function", "api-migrations")["inputs"]
-    assert json.loads(hook["environment"]["variables"]["MIGRATION_COMMAND"]) == ["npx", "drizzle-kit", "migrate"]
 
 
 def test_hearthstone_registry_is_dumped_nightly_and_kept_30_days():
@@ -412,3 +449,21 @@ def test_fantasy_api_serves_static_files_through_cloudfront():
 @pytest.mark.parametrize("product", ["hearthstone", "v-edfinance"])
 def test_products_without_a_frontend_or_cdn_get_no_cloudfront(product):
     assert not [r["type"] for r in graph(product)["resources"] if r["type"].startswith("aws:cloudfront")]
+
+
+@pytest.mark.parametrize("product, channel", [("v-edfinance", ("T0000000001", "C0000000001")),
+                                              ("equoria", ("T0000000002", "C0000000002"))])
+def test_both_alarm_levels_reach_the_products_slack_channel(product, channel):
+    g, prefix = graph(product), f"{PRODUCTS[product]}-prod"
+    region = region_of(g)
+    configurations = resources(g, "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration")
+    assert [c["name"] for c in configurations] == [f"notifications-slack-{channel[0]}-{channel[1]}"]
+    assert_inputs(configurations[0], {
+        "slackTeamId": channel[0], "slackChannelId": channel[1], "loggingLevel": "ERROR",
+        "snsTopicArns": [f"arn:aws:sns:{region}:{ACCOUNT}:{prefix}-warning",
+                         f"arn:aws:sns:{region}:{ACCOUNT}:{prefix}-critical"]})
+
+
+@pytest.mark.parametrize("product", ["hearthstone", "telegram-poker", "fantasy-character-api"])
+def test_products_that_name_no_chat_channel_get_no_chatbot(product):
+    assert not [r for r in graph(product)["resources"] if r["type"].startswith("aws:chatbot")]
