@@ -135,14 +135,12 @@ def test_example_renders_with_the_products_name_on_every_physical_name(product):
     g, prefix = graph(product), f"{PRODUCTS[product]}-prod"
     assert g["outputs"]["clusterName"] == prefix
     assert one(g, ALB)["inputs"]["name"] == prefix
-    assert one(g, "aws:rds/instance:Instance")["inputs"]["identifier"] == prefix
+    assert one(g, "aws:rds/instance:Instance", "database")["inputs"]["identifier"] == prefix
     families = [r["inputs"]["family"] for r in resources(g, TASK)]
     assert families and all(f.startswith(f"{prefix}-") for f in families)
-    # Known gap, pinned so its fix shows here: the backup buckets are still named `nodeapi-<stack>-backups-...`
-    # (components/backup_bucket.py bucket_name), so two products in one account would collide.
     region, backup_region = region_of(g), settings_of(product)["backupRegion"]
-    assert {m for r in g["resources"] for m in re.findall(r"nodeapi-[a-z0-9-]+", json.dumps(r["inputs"]))} == {
-        f"nodeapi-prod-backups-{ACCOUNT}-{region}", f"nodeapi-prod-backups-{ACCOUNT}-{backup_region}"}
+    assert g["outputs"]["backupBucketName"] == f"{prefix}-backups-{ACCOUNT}-{region}"
+    assert not {m for r in g["resources"] for m in re.findall(r"nodeapi-[a-z0-9-]+", json.dumps(r["inputs"]))}
 
 
 @pytest.mark.parametrize("product", sorted(PRODUCTS))
@@ -229,7 +227,7 @@ def test_poker_services_share_one_environment_and_get_only_their_own_secrets():
               "MINI_APP_URL": "https://poker.example.com", "TELEGRAM_WEBHOOK_PATH": "/telegram/webhook",
               "FEATURE_TOURNAMENTS": "true"}
     app_wide = ["JWT_REFRESH_SECRET", "JWT_SECRET", "TELEGRAM_BOT_TOKEN"]
-    platform = ["DB_PASSWORD", "REDIS_AUTH_TOKEN"]
+    platform = ["DATABASE_URL", "DB_PASSWORD", "DB_USER", "REDIS_AUTH_TOKEN", "REDIS_URL"]
     for task in ("api-task", "bot-task", "runtime-task", "job-analytics-task"):
         assert env(g, task).items() >= shared.items(), task
         expected = app_wide + platform + (["TELEGRAM_WEBHOOK_SECRET"] if task == "bot-task" else [])
@@ -332,6 +330,13 @@ def test_hearthstone_runs_one_task_stopped_before_the_next_and_migrates_in_its_s
     assert g["outputs"]["maintenanceAdminPaths"] == ["/admin/*", "/api/admin/*"]
 
 
+def test_hearthstone_cache_is_one_ephemeral_node():
+    g = graph("hearthstone")
+    assert_inputs(one(g, "aws:elasticache/replicationGroup:ReplicationGroup"), {
+        "numCacheClusters": 1, "automaticFailoverEnabled": False, "multiAzEnabled": False,
+        "snapshotRetentionLimit": 0, "finalSnapshotIdentifier": ABSENT})
+
+
 def test_hearthstone_registry_is_dumped_nightly_and_kept_30_days():
     g = graph("hearthstone")
     assert one(g, SCHEDULE, "db-dump-schedule")["inputs"]["scheduleExpression"] == "cron(0 2 * * ? *)"
@@ -384,12 +389,48 @@ def test_equoria_environment_and_generated_jwt_secrets():
 
 def test_fantasy_api_backs_up_every_six_hours_and_starts_its_built_server():
     g = graph("fantasy-character-api")
-    assert one(g, SCHEDULE, "db-dump-schedule")["inputs"]["scheduleExpression"] == "cron(0 */6 * * ? *)"
+    assert one(g, SCHEDULE, "db-dump-schedule")["inputs"]["scheduleExpression"] == "cron(30 */6 * * ? *)"
+    assert [r["schedule"] for r in one(g, "aws:backup/plan:Plan")["inputs"]["rules"]] == ["cron(0 */6 * * ? *)"]
     assert container(g, "api-task")["command"] == ["node", "dist/index.js"]
     assert_inputs(one(g, "aws:appautoscaling/target:Target", "api-scaling"), {
         "resourceId": "service/fantasy-api-prod/api", "minCapacity": 2, "maxCapacity": 8})
-    assert_inputs(one(g, "aws:rds/instance:Instance"), {"instanceClass": "db.t4g.medium", "multiAz": True,
-                                                        "backupRetentionPeriod": 30})
+    assert_inputs(one(g, "aws:rds/instance:Instance", "database"), {
+        "instanceClass": "db.t4g.medium", "multiAz": True, "backupRetentionPeriod": 30})
+
+
+def test_fantasy_api_runs_postgres_15_with_its_parameters_and_a_read_replica():
+    g = graph("fantasy-character-api")
+    params = one(g, "aws:rds/parameterGroup:ParameterGroup")["inputs"]
+    assert (params["family"], params["name"]) == ("postgres15", "fantasy-api-prod-pg15")
+    assert {p["name"]: (p["value"], p["applyMethod"]) for p in params["parameters"]}.items() >= {
+        "max_connections": ("200", "pending-reboot"), "shared_buffers": ("32768", "pending-reboot"),
+        "work_mem": ("4096", "immediate")}.items()
+    assert_inputs(one(g, "aws:rds/instance:Instance", "database"), {
+        "engine": "postgres", "engineVersion": "15", "parameterGroupName": "fantasy-api-prod-pg15"})
+    assert_inputs(one(g, "aws:rds/instance:Instance", "database-replica-1"), {
+        "identifier": "fantasy-api-prod-replica-1", "parameterGroupName": "fantasy-api-prod-pg15"})
+    assert g["outputs"]["dbReplicaIdentifiers"] == ["fantasy-api-prod-replica-1"]
+    assert {"DATABASE_URL", "DATABASE_READ_URL"} <= set(secret_names(g, "api-task"))
+    thresholds = {r["name"]: r["inputs"]["threshold"] for r in resources(g, "aws:cloudwatch/metricAlarm:MetricAlarm")
+                  if "connections" in r["name"]}
+    assert thresholds == {"alarms-db-connections-warning": 140, "alarms-db-connections-critical": 180,
+                          "alarms-db-replica-connections-warning": 140, "alarms-db-replica-connections-critical": 180}
+
+
+def test_fantasy_api_keeps_files_in_its_own_bucket_and_sessions_in_a_redis_cluster():
+    g = graph("fantasy-character-api")
+    bucket = "fantasy-api-prod-files-123456789012-us-east-1"
+    assert g["outputs"]["storageBuckets"] == {"files": bucket}
+    assert env(g, "api-task")["FILES_BUCKET"] == bucket
+    assert_inputs(one(g, "aws:s3/bucketVersioning:BucketVersioning", "data-storage-files-versioning"), {
+        "bucket": bucket, "versioningConfiguration": {"status": "Enabled"}})
+    assert f"arn:aws:s3:::{bucket}" in one(g, "aws:backup/selection:Selection")["inputs"]["resources"]
+    grants = parsed(one(g, "aws:iam/rolePolicy:RolePolicy", "api-task-role")["inputs"]["policy"])["Statement"]
+    assert [g_["Resource"] for g_ in grants[:2]] == [[f"arn:aws:s3:::{bucket}"], [f"arn:aws:s3:::{bucket}/*"]]
+    assert_inputs(one(g, "aws:elasticache/replicationGroup:ReplicationGroup"), {
+        "clusterMode": "enabled", "numNodeGroups": 2, "replicasPerNodeGroup": 1, "automaticFailoverEnabled": True,
+        "multiAzEnabled": True, "snapshotRetentionLimit": 7})
+    assert env(g, "api-task")["REDIS_CLUSTER"] == "true"
 
 
 def test_poker_runtime_service_inputs_are_pinned_whole():
@@ -467,3 +508,18 @@ def test_both_alarm_levels_reach_the_products_slack_channel(product, channel):
 @pytest.mark.parametrize("product", ["hearthstone", "telegram-poker", "fantasy-character-api"])
 def test_products_that_name_no_chat_channel_get_no_chatbot(product):
     assert not [r for r in graph(product)["resources"] if r["type"].startswith("aws:chatbot")]
+
+
+@pytest.mark.parametrize("product", ["v-edfinance", "equoria"])
+def test_products_without_redis_get_no_cache_and_no_redis_variables(product):
+    g = graph(product)
+    assert not [r["type"] for r in g["resources"] if r["type"].startswith("aws:elasticache")]
+    assert not [k for k in list(env(g, "api-task")) + secret_names(g, "api-task") if k.startswith("REDIS")]
+    assert "cacheEndpoint" not in g["outputs"]
+
+
+def test_equoria_runs_postgres_15():
+    g = graph("equoria")
+    assert one(g, "aws:rds/parameterGroup:ParameterGroup")["inputs"]["family"] == "postgres15"
+    assert one(g, "aws:rds/instance:Instance", "database")["inputs"]["engineVersion"] == "15"
+    assert "DATABASE_URL" in secret_names(g, "api-task")
