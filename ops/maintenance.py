@@ -31,8 +31,6 @@ from ops.errors import Failed, Refused, UsageError, error_code, error_text
 from ops.interrupt import shielded
 from ops.outputs import PublicRoute, all_routes, routes_of
 
-__all__ = ["DEFAULT_MESSAGE", "turn_on", "turn_off", "current", "state_lines", "sync_bypass"]
-
 TAG_KEY = "nodeapi:maintenance"
 RULE_TAG, LOCK_TAG = "ops", "ops-lock"
 ROUTE_TAG_KEY = "nodeapi:maintenance-route"  # production rule ARN of the route a bypass rule copies

@@ -65,9 +65,22 @@ def plugin_args(plugin: str, session: dict, region: str, profile: str, target: s
     return [plugin, json.dumps(session), region, "StartSession", profile, json.dumps({"Target": target}), endpoint]
 
 
+def run_plugin(args: list[str]) -> int:
+    """Run the plugin in the foreground: Ctrl-C belongs to the remote shell (the plugin forwards it); SIGTERM to
+    this command ends the plugin too instead of orphaning it."""
+    with ignored():
+        plugin = subprocess.Popen(args)
+        try:
+            return plugin.wait()
+        except BaseException:
+            plugin.terminate()
+            plugin.wait()
+            raise
+
+
 def exec_session(aws, outputs: dict, name: str | None, command: list[str], task_id: str | None,
                  which: Callable[[str], str | None] = shutil.which,
-                 call: Callable[[list[str]], int] = subprocess.call) -> None:
+                 call: Callable[[list[str]], int] = run_plugin) -> None:
     """Open the session; the plugin's exit code becomes the command's."""
     service = pick_service(outputs, name, "NAME")
     entry, cluster = outputs["services"][service], outputs["clusterName"]
@@ -89,7 +102,6 @@ def exec_session(aws, outputs: dict, name: str | None, command: list[str], task_
     print(f"{service}: task {task_id}, container {container}: {line} (session logged to "
           f"{outputs['execLogGroupName']})", file=sys.stderr)
     args = plugin_args(plugin, response["session"], aws.region, aws.profile, target, ecs.meta.endpoint_url)
-    with ignored():  # Ctrl-C belongs to the remote shell; the plugin handles it
-        code = call(args)
+    code = call(args)
     if code:
         raise ExitWith(code)

@@ -36,6 +36,8 @@ def target(aws, outputs: dict, name: str | None) -> tuple[str, dict, str]:
 def run_args(outputs: dict, entry: dict, task_def: str, command: list[str]) -> dict:
     """RunTask parameters: one Fargate task, private networking, the command on the entry's container."""
     args = {"cluster": outputs["clusterName"], "taskDefinition": task_def, "count": 1, "launchType": "FARGATE",
+            # Propagated tags need ecs:TagResource too (ECS developer guide, "Grant permission to tag resources on
+            # creation").
             "startedBy": STARTED_BY, "propagateTags": "TASK_DEFINITION",
             "networkConfiguration": {"awsvpcConfiguration": {
                 "subnets": entry["subnetIds"], "securityGroups": entry["securityGroupIds"],
