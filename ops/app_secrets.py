@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from ops.errors import Refused, UsageError, error_text
 from ops.interrupt import shielded
-from ops.logs import running_task_definition, task_definition
+from ops.logs import task_definition
 from ops.outputs import pick_service
 from ops.status import describe_services
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import ClientError
 
-from ops.errors import CheckFailed, error_text
+from ops.errors import AWS_ERRORS, CheckFailed, aws_error_text, error_text
 from ops.interrupt import shielded
 from ops.progress import Waiter
 
@@ -30,8 +30,8 @@ def state_or_unknown(rds, snapshot_id: str) -> str:
     """The snapshot's status, for a report that must not fail itself."""
     try:
         return snapshot_state(rds, snapshot_id)
-    except ClientError as error:
-        return f"unknown ({error_text(error)})"
+    except AWS_ERRORS as error:
+        return f"unknown ({aws_error_text(error)})"
 
 
 def copy_command(outputs: dict, snapshot_arn: str, snapshot_id: str) -> str:

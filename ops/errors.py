@@ -2,7 +2,10 @@
 
 import re
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
+
+# Failures of an AWS call: clean-up and reporting paths catch both (a lost connection is a BotoCoreError).
+AWS_ERRORS = (ClientError, BotoCoreError)
 
 REFUSED = 1
 USAGE = 2
@@ -74,3 +77,8 @@ def error_text(error: ClientError) -> str:
     """`Code: message` of a ClientError, on one line."""
     info = error.response.get("Error", {})
     return one_line(f"{info.get('Code', 'Error')}: {info.get('Message', str(error))}")
+
+
+def aws_error_text(error: Exception) -> str:
+    """error_text of a ClientError, else the one-line message of the error."""
+    return error_text(error) if isinstance(error, ClientError) else one_line(str(error))

@@ -198,8 +198,8 @@ def logs(aws, outputs: dict, name: str | None, since: timedelta, follow: bool, p
     """Print the source's lines since `since` ago; with follow, keep printing new ones until interrupted."""
     source = resolve(aws, outputs, name)
     where = f"{source.group}" + (f" (streams {source.stream_prefix}*)" if source.stream_prefix else "")
-    print(f"{source.label}: log group {where}, since {fmt_duration(since)}" + (", following (Ctrl-C stops)" if follow else ""),
-          file=sys.stderr)
+    following = ", following (Ctrl-C stops)" if follow else ""
+    print(f"{source.label}: log group {where}, since {fmt_duration(since)}{following}", file=sys.stderr)
     tail = Tail(aws.client("logs"), source, int((clock() - since.total_seconds()) * 1000), pattern)
     try:
         tail.poll()

@@ -24,12 +24,17 @@ from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from contract.maintenance import DEFAULT_MESSAGE, OPS_PRIORITIES, PULUMI_PRIORITIES, PlannedRule, body_problem, plan
-from contract.maintenance import chunk, response_body  # noqa: F401  (components/ import them from here until moved)
+from contract.maintenance import (DEFAULT_MESSAGE, OPS_PRIORITIES, PULUMI_PRIORITIES, PlannedRule, body_problem,
+                                  chunk, plan, response_body)
 from ops import listener as L
-from ops.errors import Failed, Refused, UsageError, error_code, error_text
+from ops.errors import AWS_ERRORS, Failed, Refused, UsageError, aws_error_text, error_code
 from ops.interrupt import shielded
 from ops.outputs import PublicRoute, all_routes, routes_of
+
+# DEFAULT_MESSAGE is the CLI's default; components/ and settings/ still import chunk and response_body from here
+# until they import contract.maintenance themselves.
+__all__ = ["DEFAULT_MESSAGE", "chunk", "response_body", "turn_on", "turn_off", "current", "state_lines",
+           "stale_bypass", "sync_bypass"]
 
 TAG_KEY = "nodeapi:maintenance"
 RULE_TAG, LOCK_TAG = "ops", "ops-lock"
@@ -205,8 +210,8 @@ def release(elb, lock_arn: str, failing: bool) -> None:
     try:
         with shielded("releasing the maintenance lock", then_raise=False):
             elb.delete_rule(RuleArn=lock_arn)
-    except ClientError as error:
-        message = (f"could not remove the maintenance lock ({error_text(error)}); remove it with: "
+    except AWS_ERRORS as error:
+        message = (f"could not remove the maintenance lock ({aws_error_text(error)}); remove it with: "
                    f"aws elbv2 delete-rule --rule-arn {lock_arn}")
         if not failing:
             raise Failed(message) from None
@@ -294,9 +299,9 @@ def undo_on(elb, listener_arn: str) -> None:
         try:
             delete_rules(elb, current(elb, listener_arn).ops, sys.stderr)
             print("undone: maintenance (ops) is off", file=sys.stderr)
-        except ClientError as error:
+        except AWS_ERRORS as error:
             left = current_or_none(elb, listener_arn)
-            print(f"could not undo ({error_text(error)}); maintenance may be partly on", file=sys.stderr)
+            print(f"could not undo ({aws_error_text(error)}); maintenance may be partly on", file=sys.stderr)
             for rule in left.ops if left else []:
                 print(f"  remove rule {L.priority_of(rule)}: {delete_command(rule)}", file=sys.stderr)
 
@@ -305,7 +310,7 @@ def current_or_none(elb, listener_arn: str) -> Found | None:
     """The listener's maintenance rules, or None when they cannot be read."""
     try:
         return current(elb, listener_arn)
-    except ClientError:
+    except AWS_ERRORS:
         return None
 
 
@@ -352,8 +357,8 @@ def restore_rules(elb, listener_arn: str, rules: list[dict], tags: dict[str, dic
                 elb.create_rule(ListenerArn=listener_arn, Tags=rule_tags, **L.creatable(rule))
                 print(f"restored rule {L.priority_of(rule)}", file=sys.stderr)
             print("undone: maintenance (ops) is on as before", file=sys.stderr)
-        except ClientError as error:
-            print(f"could not put the rules back ({error_text(error)}); maintenance (ops) may be partly off: "
+        except AWS_ERRORS as error:
+            print(f"could not put the rules back ({aws_error_text(error)}); maintenance (ops) may be partly off: "
                   "run `maintenance off` again", file=sys.stderr)
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from botocore.exceptions import ClientError
 
 from ops.backups import fmt_age, iso
-from ops.errors import CheckFailed, Refused, UsageError, error_text
+from ops.errors import AWS_ERRORS, CheckFailed, Refused, UsageError, aws_error_text
 from ops.interrupt import shielded
 from ops.progress import Waiter, fmt_elapsed
 
@@ -80,8 +80,8 @@ def abandon_drill(rds, name: str, live: str) -> None:
                 print(f"no drill instance {name} exists", file=sys.stderr)
                 return
             delete_drill(rds, name, live)
-        except ClientError as error:
-            print(f"RDS did not delete {name} now ({error_text(error)})", file=sys.stderr)
+        except AWS_ERRORS as error:
+            print(f"RDS did not delete {name} now ({aws_error_text(error)})", file=sys.stderr)
             print(cleanup_hint(name), file=sys.stderr)
 
 

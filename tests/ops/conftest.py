@@ -19,7 +19,7 @@ import botocore.loaders
 import botocore.session
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
+from moto import mock_aws  # first: moto's mock joins every botocore session created after this import
 from moto.server import ThreadedMotoServer
 
 from ops import aws as ops_aws

@@ -128,9 +128,9 @@ def test_a_bad_value_in_the_aws_config_file_is_one_line(world, run, fresh_client
         2, "ops status: AWS configuration: invalid literal for int() with base 10: 'many'\n")
 
 
-@pytest.mark.parametrize("status", [200, 403, 502])
-@pytest.mark.parametrize("action, command", [("DescribeRules", "status"), ("DescribeServices", "status"),
-                                             ("FilterLogEvents", "logs")])
+@pytest.mark.parametrize("action, command, status", [  # XML and JSON protocols; success and error statuses
+    ("DescribeRules", "status", 200), ("DescribeRules", "status", 403), ("DescribeServices", "status", 200),
+    ("DescribeServices", "status", 502), ("FilterLogEvents", "logs", 502)])
 def test_an_html_page_instead_of_an_aws_answer_is_one_line(world, run, via_proxy, status, action, command):
     via_proxy.add(action, nth=0, do="html", status=status)
     result = run(command)

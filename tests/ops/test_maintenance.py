@@ -221,7 +221,8 @@ def test_on_after_a_killed_run_starts_clean_and_status_reported_it(world, run):
 def test_rules_of_an_older_ops_layout_are_still_turned_off(world, run):
     world.client("elbv2").create_rule(ListenerArn=world.outputs["httpsListenerArn"], Priority=12,
                                       Tags=[{"Key": "nodeapi:maintenance", "Value": "ops"}], Conditions=[path("/*")],
-                                      Actions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "503"}}])
+                                      Actions=[{"Type": "fixed-response",
+                                                "FixedResponseConfig": {"StatusCode": "503"}}])
     assert run("status").out.splitlines()[-1] == "maintenance: on via ops (rules 12)"
     assert run("maintenance", "off").out.splitlines() == ["deleted rule 12", "maintenance off (removed ops rules 12)"]
 
@@ -293,7 +294,8 @@ def test_a_failed_delete_puts_maintenance_back_on(world, run, via_proxy):
     assert result.out.splitlines() == ["deleted rule 52"]
     assert result.err.splitlines() == [
         "maintenance off did not finish; putting the deleted rules back", "restored rule 52",
-        "undone: maintenance (ops) is on as before", "ops maintenance: AWS error in DeleteRule: Throttling: Rate exceeded"]
+        "undone: maintenance (ops) is on as before",
+        "ops maintenance: AWS error in DeleteRule: Throttling: Rate exceeded"]
     assert summary(world) == before
     restored = rules(world)["52"]
     assert restored["Actions"][0]["FixedResponseConfig"]["MessageBody"] == BODY

@@ -73,7 +73,8 @@ def test_pick_service():
     assert pick_service(two, "worker") == "worker"
     with pytest.raises(UsageError) as several:
         pick_service(two, None)
-    assert str(several.value) == "2 public services (bot, web); name one with --service NAME (services: bot, web, worker)"
+    assert str(several.value) == ("2 public services (bot, web); name one with --service NAME "
+                                  "(services: bot, web, worker)")
     with pytest.raises(UsageError) as none:
         pick_service(outputs(worker={**SERVICE, "access": "none"}), None, "NAME")
     assert str(none.value) == "no public service; name one with NAME (services: worker)"

@@ -7,7 +7,6 @@ import pytest
 
 from ops import tasks
 from ops.aws import Aws
-from ops.errors import ExitWith
 from tests.ops.world import LOG_PREFIX, REGION
 
 PARTS = ("app", "logs")

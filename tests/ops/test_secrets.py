@@ -137,8 +137,8 @@ def test_rotate_without_a_length_tag_uses_64(world, run):
 
 
 @pytest.mark.parametrize("value_from, arn, key", [
-    ("arn:aws:secretsmanager:eu-west-1:1:secret:app/jwt-AbCdEf", "arn:aws:secretsmanager:eu-west-1:1:secret:app/jwt-AbCdEf",
-     None),
+    ("arn:aws:secretsmanager:eu-west-1:1:secret:app/jwt-AbCdEf",
+     "arn:aws:secretsmanager:eu-west-1:1:secret:app/jwt-AbCdEf", None),
     ("arn:aws:secretsmanager:eu-west-1:1:secret:rds!db-AbCdEf:password::",
      "arn:aws:secretsmanager:eu-west-1:1:secret:rds!db-AbCdEf", "password"),
     ("arn:aws:secretsmanager:eu-west-1:1:secret:app/x-AbCdEf::AWSPREVIOUS:",

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import boto3
 import botocore.loaders
 import botocore.session
-import moto.core.models  # noqa: F401  (registers moto's mock on every botocore session created after it)
 
 REGION = "eu-west-1"
 BACKUP_REGION = "eu-central-1"
@@ -209,9 +208,9 @@ def services(world: World, app: dict[str, Service], jobs: dict[str, tuple[str, .
     for service, spec in app.items():
         family = f"{name}-{service}"
         task = task_definition(world, family, service, f"/{name}/{service}", spec.secrets, value_from)
+        awsvpc = {"subnets": network["subnetIds"], "securityGroups": network["securityGroupIds"]}
         ecs.create_service(cluster=name, serviceName=family, taskDefinition=task, desiredCount=2, launchType="FARGATE",
-                           networkConfiguration={"awsvpcConfiguration": {"subnets": network["subnetIds"],
-                                                                         "securityGroups": network["securityGroupIds"]}})
+                           networkConfiguration={"awsvpcConfiguration": awsvpc})
         entries[service] = {"serviceName": family, "access": spec.access, "taskFamily": family,
                             "containerName": service, "logGroupName": f"/{name}/{service}", **network,
                             "execEnabled": spec.exec_enabled, "routes": routes[service]}
