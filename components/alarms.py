@@ -1,4 +1,4 @@
-"""The alarm pack: every row at warning and critical, each to its SNS topic, and the application error count."""
+"""The alarm pack: every row at its levels (warning, critical), each to its SNS topic, and the error-line count."""
 
 from dataclasses import dataclass
 
@@ -8,7 +8,7 @@ import pulumi_aws as aws
 from settings.alarms import AlarmSettings
 
 from .alarm_names import alarm_name
-from .alarm_rows import LEVELS, AlarmRow, Expression, Metric, Watched, alarm_rows
+from .alarm_rows import AlarmRow, Expression, Metric, Watched, alarm_rows
 
 # pino writes `level` as a number (50 = error); other loggers (and app/log.js) write the word.
 ERROR_LOG_PATTERN = '{ ($.level = "error") || ($.level = 50) }'
@@ -46,8 +46,10 @@ def source_args(row: AlarmRow, seconds: int) -> dict:
     source = row.source
     if isinstance(source, Expression):
         queries = [metric_query(metric_id, metric, seconds) for metric_id, metric in source.metrics.items()]
-        return {"metric_queries": [*queries, {"id": "watched", "expression": source.expression,
-                                              "label": source.label, "return_data": True}]}
+        steps = [{"id": step_id, "expression": expression, "return_data": False}
+                 for step_id, expression in source.steps.items()]
+        return {"metric_queries": [*queries, *steps, {"id": "watched", "expression": source.expression,
+                                                      "label": source.label, "return_data": True}]}
     statistic = {"extended_statistic": source.stat} if source.stat.startswith("p") else {"statistic": source.stat}
     return {"namespace": source.namespace, "metric_name": source.name, "dimensions": source.dimensions,
             "period": seconds, **statistic}
@@ -55,7 +57,8 @@ def source_args(row: AlarmRow, seconds: int) -> dict:
 
 @dataclass(frozen=True, kw_only=True)
 class AlarmsArgs:
-    """`prefix` is `nodeapi-<stack>`; `log_groups` maps a label (e.g. `web`) to a log group name."""
+    """`prefix` is `<app>-<stack>` (deployment alarm names use the same); `log_groups` maps a label (e.g. `web`,
+    `job-analytics`) to a log group name."""
 
     prefix: str
     watched: Watched
@@ -66,7 +69,7 @@ class AlarmsArgs:
 
 
 class Alarms(pulumi.ComponentResource):
-    """Two alarms per row (warning, critical) and one error-line metric filter per application log group."""
+    """An alarm per row and level (warning, critical) and one error-line metric filter per application log group."""
 
     def __init__(self, name: str, args: AlarmsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nodeapi:observability:Alarms", name, None, opts)
@@ -75,7 +78,7 @@ class Alarms(pulumi.ComponentResource):
         self.alarms = {
             (row.key, level): self._alarm(f"{name}-{row.key}-{level}", args.prefix, row, level, topics[level])
             for row in self.rows
-            for level in LEVELS
+            for level in row.levels
         }
         self.error_metrics = {label: self._error_filter(name, args.prefix, label, group)
                               for label, group in args.log_groups.items()}

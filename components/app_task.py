@@ -31,10 +31,26 @@ def name_values(values: dict[str, str], value_key: str) -> list[dict[str, str]]:
     return [{"name": key, value_key: values[key]} for key in sorted(values)]
 
 
+@dataclass(frozen=True, kw_only=True)
+class HealthCheck:
+    """The container health check: command and timing (ECS HealthCheck, all in seconds)."""
+
+    command: list[str]
+    interval: int = 10
+    timeout: int = 5
+    retries: int = 3
+    start_period: int = 30
+
+    def container_input(self) -> dict[str, Any]:
+        """The `healthCheck` of a container definition."""
+        return {"command": self.command, "interval": self.interval, "timeout": self.timeout,
+                "retries": self.retries, "startPeriod": self.start_period}
+
+
 def app_container(
     *, name: str, image: str, command: list[str] | None, port: int | None, environment: dict[str, str],
-    secrets: dict[str, str], log_group: str, region: str, health_check: list[str] | None,
-    start_period_seconds: int = 30,
+    secrets: dict[str, str], log_group: str, region: str, health_check: HealthCheck | None,
+    mount_points: list[dict] | None = None,
 ) -> dict[str, Any]:
     """One essential container: non-root, read-only root, no extra capabilities, secrets only by ARN."""
     container: dict[str, Any] = {
@@ -45,7 +61,8 @@ def app_container(
         "readonlyRootFilesystem": True,
         "environment": name_values(environment, "value"),
         "secrets": name_values(secrets, "valueFrom"),
-        "mountPoints": [{"sourceVolume": TMP_VOLUME, "containerPath": "/tmp", "readOnly": False}],
+        "mountPoints": [{"sourceVolume": TMP_VOLUME, "containerPath": "/tmp", "readOnly": False},
+                        *(mount_points or [])],
         "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
         "stopTimeout": STOP_TIMEOUT_SECONDS,
         "logConfiguration": {"logDriver": "awslogs", "options": {
@@ -58,8 +75,7 @@ def app_container(
         container["portMappings"] = [{"name": "http", "containerPort": port, "hostPort": port,
                                       "protocol": "tcp", "appProtocol": "http"}]
     if health_check:
-        container["healthCheck"] = {"command": health_check, "interval": 10, "timeout": 5, "retries": 3,
-                                    "startPeriod": start_period_seconds}
+        container["healthCheck"] = health_check.container_input()
     return container
 
 
@@ -82,11 +98,13 @@ class AppTaskArgs:
     log_kms_key_arn: pulumi.Input[str]
     region: str
     account_id: str
+    log_group_name: str
     port: int | None = None
-    health_check: list[str] | None = None
-    start_period_seconds: int = 30
+    health_check: HealthCheck | None = None
     cpu_architecture: str = "X86_64"
     task_role_statements: list[dict] = field(default_factory=list)
+    volumes: list[dict] = field(default_factory=list)  # extra task volumes (EFS), pulumi input shape
+    mount_points: list[dict] = field(default_factory=list)  # their container mountPoints (camelCase)
 
 
 class AppTask(pulumi.ComponentResource):
@@ -95,7 +113,7 @@ class AppTask(pulumi.ComponentResource):
     def __init__(self, name: str, args: AppTaskArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nodeapi:service:AppTask", name, None, opts)
         self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/nodeapi/{args.family}", retention_in_days=args.log_retention_days,
+            f"{name}-logs", name=args.log_group_name, retention_in_days=args.log_retention_days,
             kms_key_id=args.log_kms_key_arn, opts=pulumi.ResourceOptions(parent=self),
         )
         self.execution_role, _ = service_role(f"{name}-execution", service=TASKS, account_id=args.account_id,
@@ -112,7 +130,7 @@ class AppTask(pulumi.ComponentResource):
             runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": args.cpu_architecture},
             execution_role_arn=self.execution_role.arn,
             task_role_arn=self.task_role.arn,
-            volumes=[{"name": TMP_VOLUME}],
+            volumes=[{"name": TMP_VOLUME}, *args.volumes],
             container_definitions=self._definitions(args),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -131,7 +149,7 @@ class AppTask(pulumi.ComponentResource):
         ).apply(lambda v: json.dumps([app_container(
             name=args.container_name, image=v["image"], command=args.command, port=args.port,
             environment=v["environment"], secrets=v["secrets"], log_group=v["log_group"], region=args.region,
-            health_check=args.health_check, start_period_seconds=args.start_period_seconds,
+            health_check=args.health_check, mount_points=args.mount_points,
         )], sort_keys=True))
 
     def _execution_statements(self, args: AppTaskArgs) -> list[dict]:

@@ -6,8 +6,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-# Services that use the key on behalf of principals of this account (grants / ViaService).
-VIA_SERVICES = ("rds", "s3", "secretsmanager", "elasticache", "backup", "logs", "sns", "ecr")
+# Services that use the key on behalf of principals of this account (grants / ViaService). EFS needs
+# CreateGrant, Decrypt, DescribeKey and GenerateDataKeyWithoutPlaintext for file systems and their restores
+# (https://docs.aws.amazon.com/efs/latest/ug/EFSKMS.html, "Amazon EFS key policies for AWS KMS").
+VIA_SERVICES = ("rds", "s3", "secretsmanager", "elasticache", "backup", "logs", "sns", "ecr", "elasticfilesystem")
 ENCRYPT_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
 
 

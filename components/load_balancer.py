@@ -6,22 +6,20 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from ops.maintenance import chunk, response_body
+from contract.maintenance import PULUMI_PRIORITIES, PlannedRule, response_body
 
 from .security import allow_egress_to, allow_from, security_group
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.2 and 1.3 only
 HSTS = "max-age=31536000; includeSubDomains"
 EDGE_TAGS = {"Exposure": "public-load-balancer"}  # the policy pack lets only these rules face the internet
-PRODUCTION_RULE_PRIORITY = 100
-MAINTENANCE_PRIORITIES = range(1, 10)
 NOT_FOUND = {"type": "fixed-response", "fixed_response": {
     "content_type": "application/json", "status_code": "404", "message_body": '{"error":"not found"}'}}
 
 
 @dataclass(frozen=True, kw_only=True)
 class HealthCheck:
-    """How the target groups judge a task (the app's /health)."""
+    """How a service's target groups judge a task (the app's /health)."""
 
     path: str
     interval_seconds: int
@@ -31,29 +29,60 @@ class HealthCheck:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Maintenance:
-    """The 503 rules: who still gets through."""
+class RouteSpec:
+    """One listener rule of a service: its priority and conditions (both empty: every path)."""
 
-    admin_paths: list[str]
-    allowed_cidrs: list[str]
+    priority: int
+    hosts: list[str]
+    paths: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicTarget:
+    """A public service as the load balancer sees it: port, group, checks, routes, and how it deploys."""
+
+    service: str
+    port: int
+    security_group: aws.ec2.SecurityGroup
+    health_check: HealthCheck
+    deregistration_delay_seconds: int
+    stickiness_seconds: int | None
+    routes: list[RouteSpec]
+    blue_green: bool = True  # False: single-writer services deploy rolling onto one target group
+
+
+@dataclass(frozen=True, kw_only=True)
+class Maintenance:
+    """The 503 rules: the plan (contract.maintenance.plan) and the message."""
+
+    rules: list[PlannedRule]
     message: str
+
+
+@dataclass
+class RouteResources:
+    """What one route is made of: its target groups and rules (green and the test rule only with blue/green)."""
+
+    spec: RouteSpec
+    blue: aws.lb.TargetGroup
+    green: aws.lb.TargetGroup | None
+    production_rule: aws.lb.ListenerRule
+    test_rule: aws.lb.ListenerRule | None
 
 
 @dataclass(frozen=True, kw_only=True)
 class LoadBalancerArgs:
-    """Where the ALB lives, what it serves, and how it reaches the app."""
+    """Where the ALB lives, what it serves, and how it reaches the public services."""
 
     lb_name: str
+    target_group_names: dict[tuple[str, int, str], str]  # (service, route index, blue|green) -> physical name
     vpc_id: pulumi.Input[str]
     vpc_cidr: str
     public_subnet_ids: list[pulumi.Input[str]]
-    app_security_group: aws.ec2.SecurityGroup
-    app_port: int
+    targets: list[PublicTarget]
     certificate_arn: str
     test_listener_port: int
     test_allowed_cidrs: list[str]
-    health_check: HealthCheck
-    deregistration_delay_seconds: int
     idle_timeout_seconds: int
     content_security_policy: str
     deletion_protection: bool
@@ -63,10 +92,29 @@ class LoadBalancerArgs:
     maintenance: Maintenance | None = None
 
 
-def forward_both(blue: pulumi.Input[str], green: pulumi.Input[str]) -> dict:
-    """All traffic to blue, none to green: the starting point ECS then shifts."""
-    return {"type": "forward", "forward": {"target_groups": [{"arn": blue, "weight": 100},
-                                                             {"arn": green, "weight": 0}]}}
+def conditions_of(spec: RouteSpec) -> list[dict]:
+    """Listener rule conditions of a route (no condition at all is not allowed: a bare route matches `/*`)."""
+    conditions = []
+    if spec.hosts:
+        conditions.append({"host_header": {"values": list(spec.hosts)}})
+    if spec.paths or not spec.hosts:
+        conditions.append({"path_pattern": {"values": list(spec.paths) or ["/*"]}})
+    return conditions
+
+
+def forward_one(target_group: pulumi.Input[str]) -> dict:
+    """Everything to one target group (single-writer services)."""
+    return {"type": "forward", "target_group_arn": target_group}
+
+
+def forward_both(blue: pulumi.Input[str], green: pulumi.Input[str], stickiness_seconds: int | None = None) -> dict:
+    """All traffic to blue, none to green: the starting point ECS then shifts. With sticky sessions the
+    group-level stickiness keeps a client on the same group while weights shift (ELB User Guide, "Listener
+    rules": forward action, target group stickiness)."""
+    forward: dict = {"target_groups": [{"arn": blue, "weight": 100}, {"arn": green, "weight": 0}]}
+    if stickiness_seconds:
+        forward["stickiness"] = {"enabled": True, "duration": stickiness_seconds}
+    return {"type": "forward", "forward": forward}
 
 
 def source_ip_rules(cidrs: list[str]) -> list[tuple[str, str]]:
@@ -77,12 +125,17 @@ def source_ip_rules(cidrs: list[str]) -> list[tuple[str, str]]:
 def live_forward(rule: aws.lb.GetListenerRuleResult) -> dict:
     """The production rule's forward action as AWS holds it now (weights set by ECS), as rule input."""
     forward = next(a for a in rule.actions if a.type == "forward")
-    groups = [group for config in forward.forwards or [] for group in config.target_groups or []]
-    return {"type": "forward", "forward": {"target_groups": [{"arn": g.arn, "weight": g.weight} for g in groups]}}
+    configs = forward.forwards or []
+    groups = [group for config in configs for group in config.target_groups or []]
+    result: dict = {"target_groups": [{"arn": g.arn, "weight": g.weight} for g in groups]}
+    stickiness = next((st for c in configs for st in c.stickinesses or []), None)
+    if stickiness and stickiness.enabled:
+        result["stickiness"] = {"enabled": True, "duration": stickiness.duration}
+    return {"type": "forward", "forward": result}
 
 
 class LoadBalancer(pulumi.ComponentResource):
-    """ALB, its security group, HTTP->HTTPS, HTTPS and test listeners, blue/green target groups and rules."""
+    """ALB, its security group, HTTP->HTTPS, HTTPS and test listeners, each route's target groups and rules."""
 
     def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nodeapi:service:LoadBalancer", name, None, opts)
@@ -102,9 +155,11 @@ class LoadBalancer(pulumi.ComponentResource):
             tags={"Name": args.lb_name},
             opts=pulumi.ResourceOptions(parent=self, depends_on=args.access_logs_ready),
         )
-        self.blue_target_group = self._target_group(f"{name}-blue", f"{args.lb_name}-blue", args)
-        self.green_target_group = self._target_group(f"{name}-green", f"{args.lb_name}-green", args)
         self._listeners(name, args)
+        self.routes: dict[str, list[RouteResources]] = {
+            target.service: [self._route(name, args, target, index, spec) for index, spec in enumerate(target.routes)]
+            for target in args.targets
+        }
         self.maintenance_rules = self._maintenance(name, args.maintenance) if args.maintenance else []
         self.arn = self.alb.arn
         self.arn_suffix = self.alb.arn_suffix
@@ -112,16 +167,13 @@ class LoadBalancer(pulumi.ComponentResource):
         self.zone_id = self.alb.zone_id
         self.https_listener_arn = self.https_listener.arn
         self.test_listener_arn = self.test_listener.arn
-        self.production_rule_arn = self.production_rule.arn
-        self.test_rule_arn = self.test_rule.arn
         self.register_outputs({
             "arn": self.arn, "arn_suffix": self.arn_suffix, "dns_name": self.dns_name, "zone_id": self.zone_id,
             "https_listener_arn": self.https_listener_arn, "test_listener_arn": self.test_listener_arn,
-            "production_rule_arn": self.production_rule_arn, "test_rule_arn": self.test_rule_arn,
         })
 
     def _security_group(self, name: str, args: LoadBalancerArgs) -> aws.ec2.SecurityGroup:
-        """Internet on 80/443, the VPC (and allow-listed CIDRs) on the test port; out only to the app."""
+        """Internet on 80/443, the VPC (and allow-listed CIDRs) on the test port; out only to public services."""
         group = security_group(f"{name}-sg", vpc_id=args.vpc_id, description="ALB: HTTPS from the internet",
                                parent=self)
         for port in (443, 80):
@@ -138,35 +190,39 @@ class LoadBalancer(pulumi.ComponentResource):
                 to_port=args.test_listener_port, description=f"test listener from {cidr}",
                 tags={"Name": rule_name}, opts=pulumi.ResourceOptions(parent=self), **{key: cidr},
             )
-        allow_egress_to(f"{name}-to-app", group=group, destination=args.app_security_group, port=args.app_port,
-                        description="ALB to the app tasks", parent=self)
-        allow_from(f"{name}-app-from-alb", group=args.app_security_group, source=group, port=args.app_port,
-                   description="app tasks from the ALB", parent=self)
+        for target in args.targets:
+            allow_egress_to(f"{name}-to-{target.service}", group=group, destination=target.security_group,
+                            port=target.port, description=f"ALB to {target.service}", parent=self)
+            allow_from(f"{name}-{target.service}-from-alb", group=target.security_group, source=group,
+                       port=target.port, description=f"{target.service} from the ALB", parent=self)
         return group
 
-    def _target_group(self, name: str, physical: str, args: LoadBalancerArgs) -> aws.lb.TargetGroup:
-        """IP targets (Fargate), health checked on the app's path; a healthy task serves within 20 s."""
-        check = args.health_check
+    def _target_group(self, name: str, physical: str, args: LoadBalancerArgs, target: PublicTarget) -> aws.lb.TargetGroup:
+        """IP targets (Fargate), health checked on the service's path; a healthy task serves within 20 s."""
+        check = target.health_check
+        stickiness = ({"enabled": True, "type": "lb_cookie", "cookie_duration": target.stickiness_seconds}
+                      if target.stickiness_seconds else {"enabled": False, "type": "lb_cookie"})
         return aws.lb.TargetGroup(
             name,
             name=physical,
             target_type="ip",
             protocol="HTTP",
             protocol_version="HTTP1",
-            port=args.app_port,
+            port=target.port,
             vpc_id=args.vpc_id,
-            deregistration_delay=args.deregistration_delay_seconds,
+            deregistration_delay=target.deregistration_delay_seconds,
+            stickiness=stickiness,
             health_check={
                 "enabled": True, "path": check.path, "protocol": "HTTP", "port": "traffic-port", "matcher": "200",
                 "interval": check.interval_seconds, "timeout": check.timeout_seconds,
                 "healthy_threshold": check.healthy_threshold, "unhealthy_threshold": check.unhealthy_threshold,
             },
-            tags={"Name": physical},
+            tags={"Name": physical, "nodeapi:service": target.service},
             opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _listeners(self, name: str, args: LoadBalancerArgs) -> None:
-        """HTTP redirects; HTTPS and the test listener forward through one rule each, which ECS owns."""
+        """HTTP redirects; HTTPS and the test listener answer a JSON 404 to what no route matches."""
         child = pulumi.ResourceOptions(parent=self)
         aws.lb.Listener(
             f"{name}-http", load_balancer_arn=self.alb.arn, port=80, protocol="HTTP",
@@ -176,8 +232,6 @@ class LoadBalancer(pulumi.ComponentResource):
         )
         self.https_listener = self._tls_listener(f"{name}-https", 443, args)
         self.test_listener = self._tls_listener(f"{name}-test", args.test_listener_port, args)
-        self.production_rule = self._forward_rule(f"{name}-production", self.https_listener, args)
-        self.test_rule = self._forward_rule(f"{name}-test-rule", self.test_listener, args)
 
     def _tls_listener(self, name: str, port: int, args: LoadBalancerArgs) -> aws.lb.Listener:
         """TLS 1.2+ with the security headers every response gets; unmatched requests get a JSON 404."""
@@ -192,38 +246,68 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _forward_rule(self, name: str, listener: aws.lb.Listener, args: LoadBalancerArgs) -> aws.lb.ListenerRule:
-        """Forward everything to blue/green. ECS rewrites the weights on every deployment and rollback, so
-        Pulumi ignores `actions` after creation: otherwise the next `pulumi up` would put traffic back on
-        the old target group, behind ECS's back (the known Terraform/awsx failure)."""
+    def _route(self, name: str, args: LoadBalancerArgs, target: PublicTarget, index: int,
+               spec: RouteSpec) -> RouteResources:
+        """The route's target groups and its rules on the HTTPS (and, for blue/green, the test) listener."""
+        role = f"{target.service}-{index}" if index else target.service
+        blue = self._target_group(f"{name}-{role}-blue", args.target_group_names[(target.service, index, "blue")],
+                                  args, target)
+        if not target.blue_green:
+            rule = self._rule(f"{name}-{role}", self.https_listener, spec, forward_one(blue.arn), owned_by_ecs=False)
+            return RouteResources(spec=spec, blue=blue, green=None, production_rule=rule, test_rule=None)
+        green = self._target_group(f"{name}-{role}-green", args.target_group_names[(target.service, index, "green")],
+                                   args, target)
+        action = forward_both(blue.arn, green.arn, target.stickiness_seconds)
+        production = self._rule(f"{name}-{role}", self.https_listener, spec, action, owned_by_ecs=True)
+        test = self._rule(f"{name}-{role}-test", self.test_listener, spec, action, owned_by_ecs=True)
+        return RouteResources(spec=spec, blue=blue, green=green, production_rule=production, test_rule=test)
+
+    def _rule(self, name: str, listener: aws.lb.Listener, spec: RouteSpec, action: dict,
+              owned_by_ecs: bool) -> aws.lb.ListenerRule:
+        """A route's rule. ECS rewrites blue/green weights on every deployment and rollback, so Pulumi ignores
+        `actions` of those rules after creation: otherwise the next `pulumi up` would put traffic back on the
+        old target group, behind ECS's back (the known Terraform/awsx failure)."""
         return aws.lb.ListenerRule(
             name,
             listener_arn=listener.arn,
-            priority=PRODUCTION_RULE_PRIORITY,
-            conditions=[{"path_pattern": {"values": ["/*"]}}],
-            actions=[forward_both(self.blue_target_group.arn, self.green_target_group.arn)],
+            priority=spec.priority,
+            conditions=conditions_of(spec),
+            actions=[action],
             tags={"Name": name},
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["actions"]),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["actions"] if owned_by_ecs else None),
         )
 
     def _maintenance(self, name: str, mode: Maintenance) -> list[aws.lb.ListenerRule]:
-        """Bypass rules (admin paths, then allowed CIDRs) forward with the live weights; then the 503."""
-        live = aws.lb.get_listener_rule_output(arn=self.production_rule.arn,
-                                               opts=pulumi.InvokeOutputOptions(parent=self))
-        forward = live.apply(live_forward)
-        conditions = [{"path_pattern": {"values": values}} for values in chunk(mode.admin_paths)]
-        conditions += [{"source_ip": {"values": values}} for values in chunk(mode.allowed_cidrs)]
-        actions = [forward] * len(conditions)
-        conditions.append({"path_pattern": {"values": ["/*"]}})
-        actions.append({"type": "fixed-response", "fixed_response": {
-            "content_type": "application/json", "status_code": "503", "message_body": response_body(mode.message)}})
+        """Bypass rules forward like the route they copy (with its live weights); then the 503."""
+        live = {}
         rules = []
-        for priority, condition, action in zip(MAINTENANCE_PRIORITIES, conditions, actions):
-            role = "maintenance" if priority == len(conditions) else f"maintenance-bypass-{priority}"
+        for priority, planned in zip(PULUMI_PRIORITIES, mode.rules):
+            if planned.route is None:
+                action = {"type": "fixed-response", "fixed_response": {
+                    "content_type": "application/json", "status_code": "503",
+                    "message_body": response_body(mode.message)}}
+                role = "maintenance"
+            else:
+                action = live.setdefault(planned.route, self._live_forward(planned.route))
+                role = f"maintenance-bypass-{priority}"
+            conditions = [{_CONDITION_KEYS[field_name]: {"values": values}}
+                          for field_name, values in planned.conditions.items()]
             rules.append(aws.lb.ListenerRule(
                 f"{name}-{role}", listener_arn=self.https_listener.arn, priority=priority,
-                conditions=[condition], actions=[action], tags={"Name": f"{name}-{role}"},
+                conditions=conditions, actions=[action], tags={"Name": f"{name}-{role}"},
                 opts=pulumi.ResourceOptions(parent=self),
             ))
         return rules
 
+    def _live_forward(self, route) -> pulumi.Output:
+        """The forward action of the route's production rule as AWS holds it now (weights set by ECS)."""
+        resources = next(r for r in self.routes[route.service]
+                         if tuple(r.spec.hosts) == route.hosts and (tuple(r.spec.paths) or ("/*",)) == route.paths)
+        if resources.green is None:  # not blue/green: nothing moves the weights
+            return pulumi.Output.from_input(forward_one(resources.blue.arn))
+        live = aws.lb.get_listener_rule_output(arn=resources.production_rule.arn,
+                                               opts=pulumi.InvokeOutputOptions(parent=self))
+        return live.apply(live_forward)
+
+
+_CONDITION_KEYS = {"host-header": "host_header", "path-pattern": "path_pattern", "source-ip": "source_ip"}

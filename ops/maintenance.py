@@ -25,16 +25,13 @@ from datetime import datetime
 from botocore.exceptions import ClientError
 
 from contract.maintenance import (DEFAULT_MESSAGE, OPS_PRIORITIES, PULUMI_PRIORITIES, PlannedRule, body_problem,
-                                  chunk, plan, response_body)
+                                  plan, response_body)
 from ops import listener as L
 from ops.errors import AWS_ERRORS, Failed, Refused, UsageError, aws_error_text, error_code
 from ops.interrupt import shielded
 from ops.outputs import PublicRoute, all_routes, routes_of
 
-# DEFAULT_MESSAGE is the CLI's default; components/ and settings/ still import chunk and response_body from here
-# until they import contract.maintenance themselves.
-__all__ = ["DEFAULT_MESSAGE", "chunk", "response_body", "turn_on", "turn_off", "current", "state_lines",
-           "stale_bypass", "sync_bypass"]
+__all__ = ["DEFAULT_MESSAGE", "turn_on", "turn_off", "current", "state_lines", "stale_bypass", "sync_bypass"]
 
 TAG_KEY = "nodeapi:maintenance"
 RULE_TAG, LOCK_TAG = "ops", "ops-lock"

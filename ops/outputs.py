@@ -14,12 +14,13 @@ from ops.errors import UsageError
 
 LIST_KEYS = frozenset({"privateSubnetIds", "isolatedSubnetIds", "dbSecurityGroupIds",
                        "maintenanceAdminPaths", "maintenanceAllowedCidrs"})
-ACCESS = ("public", "internal", "none")
+ENUMS = {"access": ("public", "internal", "none"), "deployment": ("blue-green", "rolling")}
 STR, STRS, BOOL = "a non-empty string", "a list of strings", "true or false"
-ROUTE_FIELDS = {"productionListenerRuleArn": STR, "testListenerRuleArn": STR, "blueTargetGroupArn": STR,
-                "greenTargetGroupArn": STR, "hosts": STRS, "paths": STRS}
-SERVICE_FIELDS = {"serviceName": STR, "access": STR, "taskFamily": STR, "containerName": STR, "logGroupName": STR,
-                  "subnetIds": STRS, "securityGroupIds": STRS, "execEnabled": BOOL, "routes": "routes"}
+ROUTE_FIELDS = {"productionListenerRuleArn": STR, "blueTargetGroupArn": STR, "hosts": STRS, "paths": STRS}
+ROUTE_OPTIONAL = {"testListenerRuleArn": STR, "greenTargetGroupArn": STR}  # blue/green services only
+SERVICE_FIELDS = {"serviceName": STR, "access": STR, "deployment": STR, "taskFamily": STR, "containerName": STR,
+                  "logGroupName": STR, "subnetIds": STRS, "securityGroupIds": STRS, "execEnabled": BOOL,
+                  "routes": "routes"}
 SERVICE_OPTIONAL = {"migrationLogGroupName": STR}
 JOB_FIELDS = {"taskFamily": STR, "containerName": STR, "logGroupName": STR, "scheduleName": STR,
               "subnetIds": STRS, "securityGroupIds": STRS}
@@ -106,7 +107,7 @@ def routes_problem(key: str, routes) -> str | None:
     if not isinstance(routes, list):
         return f"key {key} must be a list of route objects"
     for index, route in enumerate(routes):
-        if problem := fields_problem(f"{key}[{index}]", route, ROUTE_FIELDS):
+        if problem := fields_problem(f"{key}[{index}]", route, ROUTE_FIELDS, ROUTE_OPTIONAL):
             return problem
     return None
 
@@ -125,8 +126,11 @@ def service_problem(key: str, entry) -> str | None:
     """Why a service entry breaks the contract, or None."""
     if problem := fields_problem(key, entry, SERVICE_FIELDS, SERVICE_OPTIONAL):
         return problem
-    if entry["access"] not in ACCESS:
-        return f"key {key}.access must be one of {', '.join(ACCESS)} (got {entry['access']!r})"
+    for field, allowed in ENUMS.items():
+        if entry[field] not in allowed:
+            return f"key {key}.{field} must be one of {', '.join(allowed)} (got {entry[field]!r})"
+    if entry["deployment"] == "blue-green" and any("greenTargetGroupArn" not in r for r in entry["routes"]):
+        return f"key {key}.routes: a blue-green service's routes need greenTargetGroupArn and testListenerRuleArn"
     return None
 
 
@@ -159,16 +163,16 @@ class PublicRoute:
     service: str
     index: int
     production_rule: str
-    test_rule: str
+    test_rule: str | None  # None for a rolling service: one target group, no test traffic
     blue: str
-    green: str
+    green: str | None
     hosts: tuple[str, ...]
     paths: tuple[str, ...]
 
     @property
     def labels(self) -> dict[str, str]:
-        """Target group ARN -> `blue` / `green`."""
-        return {self.blue: "blue", self.green: "green"}
+        """Target group ARN -> `blue` / `green` (a rolling service's one target group: `target`)."""
+        return {self.blue: "blue", self.green: "green"} if self.green else {self.blue: "target"}
 
     @property
     def label(self) -> str:
@@ -183,8 +187,8 @@ class PublicRoute:
 
 def routes_of(outputs: dict, service: str) -> list[PublicRoute]:
     """A service's routes, in output order."""
-    return [PublicRoute(service, i, r["productionListenerRuleArn"], r["testListenerRuleArn"],
-                        r["blueTargetGroupArn"], r["greenTargetGroupArn"], tuple(r["hosts"]), tuple(r["paths"]))
+    return [PublicRoute(service, i, r["productionListenerRuleArn"], r.get("testListenerRuleArn"),
+                        r["blueTargetGroupArn"], r.get("greenTargetGroupArn"), tuple(r["hosts"]), tuple(r["paths"]))
             for i, r in enumerate(outputs["services"][service]["routes"])]
 
 
@@ -217,12 +221,15 @@ def pick_service(outputs: dict, name: str | None, how: str = "--service NAME") -
     raise UsageError(f"{which}; name one with {how} (services: {names(services)})")
 
 
-def pick_public(outputs: dict, name: str | None) -> tuple[str, list[PublicRoute]]:
-    """A public service with at least one route, and its routes."""
+def pick_blue_green(outputs: dict, name: str | None) -> tuple[str, list[PublicRoute]]:
+    """A public blue/green service with at least one route, and its routes."""
     service = pick_service(outputs, name)
-    access = outputs["services"][service]["access"]
-    if access != "public":
-        raise UsageError(f"service {service} is not public (access {access}): it has no listener rules")
+    entry = outputs["services"][service]
+    if entry["access"] != "public":
+        raise UsageError(f"service {service} is not public (access {entry['access']}): it has no listener rules")
+    if entry["deployment"] != "blue-green":
+        raise UsageError(f"service {service} deploys rolling (it holds single-writer state): one target group, "
+                         "nothing to roll back to; deploy the previous image instead")
     routes = routes_of(outputs, service)
     if not routes:
         raise UsageError(f"key services.{service}.routes is empty: a public service needs at least one route")

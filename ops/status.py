@@ -21,7 +21,8 @@ def describe_services(ecs, cluster: str, names: list[str]) -> dict[str, dict]:
 
 def service_lines(name: str, entry: dict, svc: dict | None, cluster: str) -> list[str]:
     """Running/desired counts and the deployments of one service."""
-    head = f"service {name} ({entry['access']})"
+    rolling = ", rolling" if entry["access"] == "public" and entry["deployment"] == "rolling" else ""
+    head = f"service {name} ({entry['access']}{rolling})"
     if svc is None:
         return [f"{head}: ECS service {entry['serviceName']} not found in cluster {cluster}"]
     lines = [f"{head}: running {svc['runningCount']} / desired {svc['desiredCount']} "
@@ -39,9 +40,10 @@ def route_lines(elb, traffic: RouteTraffic) -> list[str]:
     live = L.live_target(traffic.weights)
     where = f"live: {L.tg_label(live, traffic.route.labels)}" if live else "split"
     lines = [f"  {traffic.route.label}: rule {traffic.rule['Priority']}: {traffic.fmt()} ({where})"]
-    for arn, label in traffic.route.labels.items():
+    labels = traffic.route.labels
+    for arn, label in labels.items():
         healthy, total = health(elb, arn)
-        lines.append(f"    target group {label}: {healthy}/{total} healthy")
+        lines.append(f"    target group{f' {label}' if len(labels) > 1 else ''}: {healthy}/{total} healthy")
     return lines
 
 

@@ -9,7 +9,7 @@ from ops import maintenance as M
 from ops.deployments import Deployment
 from ops.errors import Failed, Refused
 from ops.interrupt import shielded
-from ops.outputs import PublicRoute, pick_public
+from ops.outputs import PublicRoute, pick_blue_green
 
 
 def health(elb, tg_arn: str) -> tuple[int, int]:
@@ -109,7 +109,7 @@ def active_deployment(aws, outputs: dict, service: str, force: bool) -> Deployme
 def rollback(aws, outputs: dict, service_name: str | None, to_label: str | None, force: bool) -> None:
     """Shift all production traffic of a service's routes to the other target group, stopping an ECS
     deployment in flight. Every check passes before anything changes; once changing, it finishes."""
-    service, routes = pick_public(outputs, service_name)
+    service, routes = pick_blue_green(outputs, service_name)
     elb = aws.client("elbv2")
     traffic = read_traffic(elb, routes)
     deployment = active_deployment(aws, outputs, service, force)

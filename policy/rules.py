@@ -37,10 +37,18 @@ SECRET_ENV_NAME = re.compile(
     r"(?i)secret|passw(or)?d|token|credential|private|api_?key|(^|_)key($|_(?!(id|arn|alias|name|prefix)$))"
 )
 ROOT_USERS = frozenset({"0", "root"})
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+VIEWER_HTTPS = frozenset({"redirect-to-https", "https-only"})
+# CloudFront viewer security policies whose minimum is TLS 1.2 or 1.3 (TLSv1.2_2018 ... TLSv1.3_2025).
+CLOUDFRONT_TLS12 = re.compile(r"^TLSv1\.[23]_\d{4}$")
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 KMS_KEY = "aws:kms/key:Key"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
+EFS_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
+EFS_ACCESS_POINT = "aws:efs/accessPoint:AccessPoint"
 STATEFUL = frozenset({"aws:rds/instance:Instance", "aws:rds/cluster:Cluster", REPLICATION_GROUP, BUCKET, KMS_KEY,
-                      "aws:backup/vault:Vault"})
+                      "aws:backup/vault:Vault", EFS_FILE_SYSTEM})
 
 
 def is_production(stack: str) -> bool:
@@ -101,7 +109,7 @@ def check_rds_backup_retention(resource_type: str, props: Mapping, *, stack: str
     return [f"backupRetentionPeriod must be at least {minimum} days in {stack}, got {_shown(days)}"]
 
 
-# ---------------------------------------------------------------------------------------------- ElastiCache, S3
+# ---------------------------------------------------------------------------------------------- ElastiCache, EFS, S3
 
 
 def check_elasticache_encryption(resource_type: str, props: Mapping) -> list[str]:
@@ -144,6 +152,104 @@ def check_s3_bucket_settings(resources: Sequence[tuple[str, Mapping]]) -> list[s
     return [f"bucket {name} has no {labels[kind]}" for name in names for kind in labels if name not in covered[kind]]
 
 
+def check_efs_encryption(resource_type: str, props: Mapping) -> list[str]:
+    """EFS file systems are encrypted at rest."""
+    if resource_type != EFS_FILE_SYSTEM or props.get("encrypted") is True:
+        return []
+    return [f"encrypted must be true, got {_shown(props.get('encrypted'))}"]
+
+
+def check_efs_policy_requires_tls(resource_type: str, props: Mapping) -> list[str]:
+    """A file system policy denies every request made without TLS (aws:SecureTransport false)."""
+    if resource_type != EFS_POLICY:
+        return []
+    raw = props.get("policy")
+    document = json.loads(raw) if isinstance(raw, str) else raw
+    statements = (document or {}).get("Statement") or []
+    if any(_denies_plaintext(s) for s in ([statements] if isinstance(statements, Mapping) else statements)):
+        return []
+    return ["policy must deny every principal all actions when aws:SecureTransport is false"]
+
+
+def _denies_plaintext(statement: Mapping) -> bool:
+    secure = ((statement.get("Condition") or {}).get("Bool") or {}).get("aws:SecureTransport")
+    return (statement.get("Effect") == "Deny" and statement.get("Principal") in ("*", {"AWS": "*"})
+            and statement.get("Action") == "*" and str(secure).lower() == "false")
+
+
+def check_efs_access_point_non_root(resource_type: str, props: Mapping) -> list[str]:
+    """EFS access points make every request run as a non-root user (posixUser uid other than 0)."""
+    if resource_type != EFS_ACCESS_POINT:
+        return []
+    uid = (props.get("posixUser") or {}).get("uid")
+    if _number(uid) and uid != 0:
+        return []
+    return [f"posixUser.uid must be a non-root user, got {_shown(uid)}"]
+
+
+def check_s3_tls_only(resources: Sequence[tuple[str, Mapping]]) -> list[str]:
+    """Stack rule: every bucket has a bucket policy denying requests without TLS (matched by bucket name)."""
+    names = [props.get("bucket") for kind, props in resources if kind == BUCKET]
+    guarded = {props.get("bucket") for kind, props in resources
+               if kind == BUCKET_POLICY and _denies_insecure_transport(props.get("policy"))}
+    return [f"bucket {name} has no bucket policy denying aws:SecureTransport false" for name in names
+            if name not in guarded]
+
+
+def _denies_insecure_transport(policy: Any) -> bool:
+    document = json.loads(policy) if isinstance(policy, str) and policy != SECRET_VALUE else policy
+    if not isinstance(document, Mapping):
+        return False
+    statements = document.get("Statement") or []
+    statements = [statements] if isinstance(statements, Mapping) else statements
+    return any(s.get("Effect") == "Deny" and s.get("Principal") in ("*", {"AWS": "*"})
+               and s.get("Action") in ("s3:*", ["s3:*"])
+               and str(((s.get("Condition") or {}).get("Bool") or {}).get("aws:SecureTransport")).lower() == "false"
+               for s in statements if isinstance(s, Mapping))
+
+
+# ---------------------------------------------------------------------------------------------- CloudFront
+
+
+def check_cloudfront_viewer_tls(resource_type: str, props: Mapping) -> list[str]:
+    """Distributions: every behaviour redirects to or requires HTTPS, with an ACM/IAM certificate at TLS 1.2+."""
+    if resource_type != DISTRIBUTION:
+        return []
+    behaviours = [("default behaviour", props.get("defaultCacheBehavior") or {})]
+    behaviours += [(f"behaviour {b.get('pathPattern')}", b) for b in props.get("orderedCacheBehaviors") or []]
+    problems = [f"{label}: viewerProtocolPolicy must be redirect-to-https or https-only, got "
+                f"{_shown(b.get('viewerProtocolPolicy'))}"
+                for label, b in behaviours if b.get("viewerProtocolPolicy") not in VIEWER_HTTPS]
+    certificate = props.get("viewerCertificate") or {}
+    if certificate.get("cloudfrontDefaultCertificate") is True:
+        problems.append("viewerCertificate: the *.cloudfront.net certificate allows TLS 1.0; use an ACM certificate "
+                        "(us-east-1) with minimumProtocolVersion TLSv1.2_2021")
+    elif not CLOUDFRONT_TLS12.match(str(certificate.get("minimumProtocolVersion") or "")):
+        problems.append(f"viewerCertificate.minimumProtocolVersion must be TLS 1.2 or newer (e.g. TLSv1.2_2021), got "
+                        f"{_shown(certificate.get('minimumProtocolVersion'))}")
+    return problems
+
+
+def check_cloudfront_origins(resource_type: str, props: Mapping) -> list[str]:
+    """Distributions: custom origins over HTTPS with TLS 1.2 only; S3 origins read through origin access control."""
+    if resource_type != DISTRIBUTION:
+        return []
+    problems = []
+    for origin in props.get("origins") or []:
+        label, custom = f"origin {origin.get('originId')}", origin.get("customOriginConfig")
+        if custom:
+            if custom.get("originProtocolPolicy") != "https-only":
+                problems.append(f"{label}: originProtocolPolicy must be https-only, got "
+                                f"{_shown(custom.get('originProtocolPolicy'))}")
+            protocols = [str(p) for p in custom.get("originSslProtocols") or []]
+            if protocols != ["TLSv1.2"]:
+                problems.append(f"{label}: originSslProtocols must be [TLSv1.2], got [{', '.join(protocols)}]")
+        elif not origin.get("vpcOriginConfig") and not origin.get("originAccessControlId"):
+            problems.append(f"{label}: an S3 origin must read through an origin access control "
+                            "(originAccessControlId), not a public bucket or a legacy origin access identity")
+    return problems
+
+
 # ---------------------------------------------------------------------------------------------- network edge
 
 
@@ -171,10 +277,13 @@ def _redirects_to_https(actions: Sequence) -> bool:
 
 def check_no_world_ingress(resource_type: str, props: Mapping) -> list[str]:
     """No ingress from 0.0.0.0/0 or ::/0, except tcp 80/443 on the load balancer's group (EDGE_TAG)."""
+    opened = _world_ingress(resource_type, props)
+    if not opened:
+        return []  # other types (an auto scaling group's tags are a list, for one) are not this rule's
     tags = props.get("tags") or {}
     edge = tags.get(EDGE_TAG[0]) == EDGE_TAG[1]
     problems = []
-    for protocol, low, high, cidr in _world_ingress(resource_type, props):
+    for protocol, low, high, cidr in opened:
         allowed = edge and protocol == "tcp" and low == high and low in EDGE_PORTS
         if not allowed:
             problems.append(f"ingress {_ports(protocol, low, high)} from {cidr} is open to the internet; only "
@@ -256,6 +365,24 @@ def check_ecs_non_root_user(resource_type: str, props: Mapping) -> list[str]:
     return problems
 
 
+def check_ecs_efs_transit_encryption(resource_type: str, props: Mapping) -> list[str]:
+    """EFS volumes of a task definition are mounted with TLS and the task role's IAM identity."""
+    if resource_type != TASK_DEFINITION:
+        return []
+    problems = []
+    for volume in props.get("volumes") or []:
+        efs = volume.get("efsVolumeConfiguration")
+        if efs is None:
+            continue
+        if efs.get("transitEncryption") != "ENABLED":
+            problems.append(f"volume {volume.get('name')}: transitEncryption must be ENABLED, "
+                            f"got {_shown(efs.get('transitEncryption'))}")
+        if (efs.get("authorizationConfig") or {}).get("iam") != "ENABLED":
+            problems.append(f"volume {volume.get('name')}: authorizationConfig.iam must be ENABLED, "
+                            f"got {_shown((efs.get('authorizationConfig') or {}).get('iam'))}")
+    return problems
+
+
 # ---------------------------------------------------------------------------------------------- keys, logs, protect
 
 
@@ -308,19 +435,25 @@ RULES = (
     Rule("rds-deletion-safety", check_rds_deletion_safety, ("stack",)),
     Rule("rds-backup-retention", check_rds_backup_retention, ("stack",)),
     Rule("elasticache-encryption", check_elasticache_encryption),
+    Rule("efs-encryption", check_efs_encryption),
+    Rule("efs-policy-requires-tls", check_efs_policy_requires_tls),
+    Rule("efs-access-point-non-root", check_efs_access_point_non_root),
     Rule("s3-encryption", check_s3_encryption),
     Rule("s3-public-access-block", check_s3_public_access_block),
     Rule("alb-listener-tls", check_alb_listener_tls),
+    Rule("cloudfront-viewer-tls", check_cloudfront_viewer_tls),
+    Rule("cloudfront-origins", check_cloudfront_origins),
     Rule("no-world-ingress", check_no_world_ingress),
     Rule("ecs-no-secrets-in-environment", check_ecs_no_secrets_in_environment),
     Rule("ecs-read-only-root", check_ecs_read_only_root),
     Rule("ecs-not-privileged", check_ecs_not_privileged),
     Rule("ecs-non-root-user", check_ecs_non_root_user),
+    Rule("ecs-efs-transit-encryption", check_ecs_efs_transit_encryption),
     Rule("kms-key-rotation", check_kms_key_rotation),
     Rule("log-group-retention", check_log_group_retention),
     Rule("stateful-protected", check_stateful_protected, ("stack", "protect")),
 )
-STACK_RULES = {"s3-bucket-settings": check_s3_bucket_settings}
+STACK_RULES = {"s3-bucket-settings": check_s3_bucket_settings, "s3-tls-only": check_s3_tls_only}
 
 
 def violations(graph: dict, stack: str) -> list[tuple[str, str, str]]:

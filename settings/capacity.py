@@ -1,5 +1,8 @@
 """Capacity of the data tier's instance classes, and the byte/count thresholds derived from it (pure math)."""
 
+from collections.abc import Mapping
+from typing import Any
+
 GIB = 1024**3
 MIB = 1024**2
 
@@ -67,14 +70,22 @@ def db_instance_class_memory(instance_class: str) -> int:
     return total - max(RDS_RESERVED_MIN_BYTES, int(total * RDS_RESERVED_SHARE))
 
 
-def max_connections(instance_class: str) -> int:
-    """The default max_connections of RDS for PostgreSQL on this class."""
+def max_connections(instance_class: str, parameters: Mapping[str, Any] | None = None) -> int:
+    """max_connections of an RDS for PostgreSQL instance: the parameter group's value (`database.parameters`)
+    when set, else the RDS default for the class."""
+    if parameters and parameters.get("max_connections") is not None:
+        return int(parameters["max_connections"])
     return min(db_instance_class_memory(instance_class) // MAX_CONNECTIONS_DIVISOR, MAX_CONNECTIONS_CAP)
 
 
-def connections_threshold(instance_class: str, percent: float) -> float:
+def connection_limit(instance_class: str, configured: int | None = None) -> int:
+    """max_connections: the value set in the parameter group, else the class default."""
+    return configured if configured is not None else max_connections(instance_class)
+
+
+def connections_threshold(instance_class: str, percent: float, configured: int | None = None) -> float:
     """DatabaseConnections above which `percent` of max_connections is in use (one decimal)."""
-    return round(max_connections(instance_class) * percent / 100, 1)
+    return round(connection_limit(instance_class, configured) * percent / 100, 1)
 
 
 def free_bytes_below(total_bytes: int, used_percent: float) -> int:

@@ -1,11 +1,11 @@
 """Image settings: build the app image from a Dockerfile, or run a prebuilt image; ECR keeps the last N."""
 
 import re
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
-from .base import Section, rule_error
+from .base import Section
 
 DEFAULT_CONTEXT = "app"  # the sample app in this repository (app/README.md)
 # registry[:port]/path[:tag][@sha256:digest]; a tag or a digest is required (no implicit `latest`).
@@ -48,34 +48,7 @@ class BuildSettings(Section):
         return value
 
 
-class ImageSettings(Section):
-    """Where the app image comes from: exactly one of `uri` (prebuilt) or `build`. Absent: build `app/`."""
+class RegistrySettings(Section):
+    """The ECR repositories of the images the program builds."""
 
-    uri: str | None = Field(default=None, description="prebuilt image, pinned by tag or digest")
-    build: BuildSettings | None = Field(default=None, description="build from a Dockerfile and push to ECR")
-    keep_images: int = Field(default=30, ge=1, le=1000, description="images the ECR lifecycle policy keeps")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _default_build(cls, data: Any) -> Any:
-        # An absent (or empty) section builds the sample app; a section with other keys must say which source.
-        if isinstance(data, dict) and not data:
-            return {"build": {}}
-        return data
-
-    @field_validator("uri")
-    @classmethod
-    def _reference(cls, value: str | None) -> str | None:
-        return None if value is None else check_image_reference(value)
-
-    @model_validator(mode="after")
-    def _one_source(self) -> "ImageSettings":
-        if self.uri is not None and self.build is not None:
-            raise rule_error("image.uri", self.uri,
-                             "set either image.uri (a prebuilt image) or image.build (build from a Dockerfile), not both")
-        if self.uri is None and self.build is None:
-            given = self.model_dump(by_alias=True, exclude_unset=True)
-            raise rule_error("image", given,
-                             "set image.uri (a prebuilt image) or image.build (build from a Dockerfile), e.g. "
-                             f"build: {{context: {DEFAULT_CONTEXT}}}")
-        return self
+    keep_images: int = Field(default=30, ge=1, le=1000, description="images each repository's lifecycle keeps")

@@ -9,14 +9,21 @@ from .alarms import AlarmSettings
 from .app_secrets import AppSecretsSettings
 from .backups import BackupSettings
 from .base import Section, rule_error
+from .checks import check_tags, partition_of
 from .cache import CacheSettings
+from .cluster import ClusterSettings
 from .cost import CostSettings
 from .database import DatabaseSettings
-from .image import ImageSettings
+from .app import AppSettings
+from .image import RegistrySettings
 from .network import NetworkSettings
-from .service import ServiceSettings
+from .services import (JobSettings, LoadBalancerSettings, MaintenanceSettings, ServiceSettings, ServicesRules,
+                       check_names, check_service_names, reserved_rules)
+from .schedule import ScheduleSettings, office_hours_conflicts
+from .sites import ApiCdnSettings, Sites, site_rules
 from .waf import WafSettings
 
+PROGRAM_TAGS = 5  # app, stack, environment, managed-by (provider default tags) and Name
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 
 
@@ -36,6 +43,7 @@ class StackSettings(Section):
     region: str = Field(description="primary AWS region")
     backup_region: str = Field(description="region for cross-region backup copies")
     tags: dict[str, str] = Field(default_factory=dict, description="extra tags on every resource")
+    app: AppSettings = Field(default_factory=AppSettings)
     network: NetworkSettings
     # Sections of the data and service tiers are added below this line.
     database: DatabaseSettings
@@ -43,8 +51,15 @@ class StackSettings(Section):
     backups: BackupSettings = Field(default_factory=BackupSettings)
     app_secrets: AppSecretsSettings = Field(default_factory=AppSecretsSettings)
     cost: CostSettings = Field(default_factory=CostSettings)
-    service: ServiceSettings
-    image: ImageSettings = Field(default_factory=ImageSettings)
+    services: dict[str, ServiceSettings] = Field(min_length=1, description="the app's long-running services")
+    jobs: dict[str, JobSettings] = Field(default_factory=dict, description="scheduled tasks by name")
+    load_balancer: LoadBalancerSettings | None = Field(default=None, description="the shared ALB (public services)")
+    maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
+    registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    sites: Sites = Field(default_factory=dict, description="static frontends behind CloudFront, by name")
+    cdn: ApiCdnSettings | None = Field(default=None, description="CloudFront in front of the API's static paths")
     waf: WafSettings = Field(default_factory=WafSettings)
     alarms: AlarmSettings = Field(default_factory=AlarmSettings)
 
@@ -52,6 +67,22 @@ class StackSettings(Section):
     @classmethod
     def _valid_region(cls, value: str) -> str:
         return check_region(value)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        # The provider adds five default tags of its own (app, stack, environment, managed-by) plus Name.
+        return check_tags(value, reserved=PROGRAM_TAGS)
+
+    @field_validator("services")
+    @classmethod
+    def _service_names(cls, value: dict) -> dict:
+        return check_service_names(value)
+
+    @field_validator("jobs")
+    @classmethod
+    def _names(cls, value: dict) -> dict:
+        return check_names(value)
 
     @model_validator(mode="after")
     def _cross_section_rules(self) -> "StackSettings":
@@ -65,12 +96,48 @@ class StackSettings(Section):
         found = []
         if self.backup_region == self.region:
             found.append(("backupRegion", self.backup_region, f"must differ from region {self.region!r}"))
+        elif partition_of(self.backup_region) != partition_of(self.region):
+            found.append(("backupRegion", self.backup_region,
+                          f"is in partition {partition_of(self.backup_region)}, region {self.region!r} in "
+                          f"{partition_of(self.region)}: copies cannot cross partitions"))
         for section_name in type(self).model_fields:
             section = getattr(self, section_name)
             if isinstance(section, Section):
                 alias = type(self).model_fields[section_name].alias or section_name
                 found += [(f"{alias}.{path}", value, allowed) for path, value, allowed in section.rules(self)]
+        for name, service in self.services.items():
+            found += [(f"services.{name}.{path}", value, allowed) for path, value, allowed in service.rules(self)]
+        found += ServicesRules.check(self)
+        found += reserved_rules(self)
+        lb = self.load_balancer
+        found += site_rules(self.sites, domain=self.app.domain,
+                            taken={lb.domain_name: "loadBalancer.domainName"} if lb else {})
+        if self.schedule.office_hours is not None:
+            scheduled = {"backups.planSchedule": self.backups.plan_schedule,
+                         **{f"jobs.{name}.schedule": job.schedule for name, job in self.jobs.items()}}
+            if self.backups.dump.enabled:
+                scheduled["backups.dump.schedule"] = self.backups.dump.schedule
+            found += office_hours_conflicts(self.schedule.office_hours, scheduled)
+        if self.cdn is not None and lb is None:
+            found.append(("cdn", "set", "CloudFront in front of the API needs loadBalancer (a public service)"))
         return found
+
+    @property
+    def secret_names(self) -> list[str]:
+        """Every app secret the program creates: app-wide ones and those of single services."""
+        names = set(self.app.secrets)
+        for service in self.services.values():
+            names.update(service.secrets)
+        return sorted(names)
+
+    def single_writer(self, service: str) -> bool:
+        """Whether a service holds single-writer state on its volume (one task, stop before start)."""
+        return self.services[service].single_writer
+
+    def exec_enabled(self, service: str) -> bool:
+        """Whether `ops exec` may open a shell in this service (default: outside production only)."""
+        explicit = self.services[service].exec
+        return (not self.is_production) if explicit is None else explicit
 
     @property
     def is_production(self) -> bool:

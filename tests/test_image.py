@@ -26,9 +26,11 @@ SOURCE = "nodeapi:settings (Pulumi.prod.yaml)"
 
 # --- settings ---
 
-def image_message(image) -> str:
+def image_message(image, registry=None) -> str:
     raw = copy.deepcopy(stack_settings("prod"))
-    raw["image"] = image
+    raw["services"]["web"]["image"] = image
+    if registry is not None:
+        raw["registry"] = registry
     with pytest.raises(SettingsError) as caught:
         parse_settings(raw, SOURCE)
     return str(caught.value).removeprefix(f"Invalid settings in {SOURCE}:\n  ")
@@ -36,51 +38,66 @@ def image_message(image) -> str:
 
 def image_settings(image):
     raw = copy.deepcopy(stack_settings("prod"))
-    raw["image"] = image
-    return parse_settings(raw, SOURCE).image
+    raw["services"]["web"]["image"] = image
+    return parse_settings(raw, SOURCE).services["web"].image
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
-def test_absent_image_builds_the_sample_app(stack):
-    image = parse_settings(stack_settings(stack), stack).image
-    assert image.uri is None and image.keep_images == 30
-    assert image.build == BuildSettings(context="app", dockerfile="Dockerfile", platform="linux/amd64", target=None,
-                                        args={})
-    assert image_settings({}) == image
+def test_both_stacks_build_the_sample_app_for_graviton(stack):
+    settings = parse_settings(stack_settings(stack), stack)
+    assert settings.registry.keep_images == 30
+    for service in settings.services.values():
+        assert service.image.uri is None and service.image.service is None
+        assert service.image.build == BuildSettings(context="app", dockerfile="Dockerfile", platform="linux/arm64",
+                                                    target=None, args={})
 
 
-def test_build_and_uri_settings():
+def test_an_absent_image_builds_the_sample_app():
+    assert image_settings({}).build == BuildSettings(context="app", dockerfile="Dockerfile", platform="linux/amd64",
+                                                     target=None, args={})
+
+
+def test_build_uri_and_service_settings():
     built = image_settings({"build": {"context": "../api", "platform": "linux/arm64", "target": "runtime",
-                                      "args": {"NODE_VERSION": "22"}}, "keepImages": 100})
+                                      "args": {"NODE_VERSION": "22"}}})
     assert (built.build.context, built.build.dockerfile, built.build.platform, built.build.target,
-            built.build.args, built.keep_images) == ("../api", "Dockerfile", "linux/arm64", "runtime",
-                                                     {"NODE_VERSION": "22"}, 100)
+            built.build.args) == ("../api", "Dockerfile", "linux/arm64", "runtime", {"NODE_VERSION": "22"})
     for uri in (DIGEST, PREBUILT, "ghcr.io/acme/api:1.4.2@sha256:" + "b" * 64, "localhost:5000/api:dev"):
         assert image_settings({"uri": uri}).uri == uri
+    assert image_settings({"service": "queue"}).service == "queue"
+
+
+ONE_SOURCE = ("set exactly one of image.build (a Dockerfile), image.uri (a pinned image) or image.service "
+              "(the image of another service)")
 
 
 @pytest.mark.parametrize("image, expected", [
     ({"uri": PREBUILT, "build": {"context": "app"}},
-     f"image.uri: got '{PREBUILT}'; set either image.uri (a prebuilt image) or image.build "
-     "(build from a Dockerfile), not both"),
-    ({"keepImages": 10},
-     'image: got {"keepImages": 10}; set image.uri (a prebuilt image) or image.build (build from a Dockerfile), '
-     "e.g. build: {context: app}"),
+     f'services.web.image: got {{"uri": "{PREBUILT}", "build": {{"context": "app"}}}}; {ONE_SOURCE}'),
+    ({"keepImages": 10}, f'services.web.image: got {{"keepImages": 10}}; {ONE_SOURCE}'),
     ({"uri": "public.ecr.aws/docker/library/node"},
-     "image.uri: got 'public.ecr.aws/docker/library/node'; expected an image reference with a tag or a digest, "
-     "e.g. '123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:<64 hex>' or 'public.ecr.aws/org/app:1.4.2'"),
+     "services.web.image.uri: got 'public.ecr.aws/docker/library/node'; expected an image reference with a tag or "
+     "a digest, e.g. '123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:<64 hex>' or "
+     "'public.ecr.aws/org/app:1.4.2'"),
     ({"build": {"platform": "linux/386"}},
-     "image.build.platform: got 'linux/386'; input should be 'linux/amd64' or 'linux/arm64'"),
-    ({"keepImages": 0, "build": {}},
-     "image.keepImages: got 0; input should be greater than or equal to 1"),
-    ({"keepImages": 1001, "build": {}},
-     "image.keepImages: got 1001; input should be less than or equal to 1000"),
+     "services.web.image.build.platform: got 'linux/386'; input should be 'linux/amd64' or 'linux/arm64'"),
     ({"build": {"args": {"1BAD": "x"}}},
-     'image.build.args: got {"1BAD": "x"}; build argument name \'1BAD\' must be letters, digits and \'_\', '
-     "not starting with a digit"),
+     'services.web.image.build.args: got {"1BAD": "x"}; build argument name \'1BAD\' must be letters, digits '
+     "and '_', not starting with a digit"),
+    ({"service": "nope"},
+     "services.web.image.service: got 'nope'; name a service that has its own image (build or uri): "
+     "['queue']"),
 ])
 def test_bad_image_settings_have_one_exact_message(image, expected):
     assert image_message(image) == expected
+
+
+@pytest.mark.parametrize("registry, expected", [
+    ({"keepImages": 0}, "registry.keepImages: got 0; input should be greater than or equal to 1"),
+    ({"keepImages": 1001}, "registry.keepImages: got 1001; input should be less than or equal to 1000"),
+])
+def test_bad_registry_settings(registry, expected):
+    assert image_message({}, registry) == expected
 
 
 # --- the tag: a content hash of the build context ---
@@ -143,7 +160,8 @@ def test_image_tag_covers_the_dockerfile_and_build_settings(tmp_path):
 
 def test_sample_app_context_is_what_the_tag_hashes():
     assert context_files(ROOT / "app") == [".dockerignore", "Dockerfile", "healthcheck.js", "jobs/analytics.js",
-                                           "log.js", "migrate.js", "package.json", "server.js", "worker.js"]
+                                           "log.js", "migrate.js", "package.json", "server.js", "worker-health.js",
+                                           "worker.js"]
 
 
 # --- the component under mocks ---

@@ -25,10 +25,10 @@ def arn(graph: dict, type_: str, name: str) -> str:
     return state_of(graph, type_, name)["arn"]
 
 
-def forward(graph: dict, blue: int, green: int) -> dict:
+def forward(graph: dict, blue: int, green: int, service: str = "web", **extra) -> dict:
     return {"type": "forward", "forward": {"targetGroups": [
-        {"arn": arn(graph, TG, "load-balancer-blue"), "weight": blue},
-        {"arn": arn(graph, TG, "load-balancer-green"), "weight": green}]}}
+        {"arn": arn(graph, TG, f"load-balancer-{service}-blue"), "weight": blue},
+        {"arn": arn(graph, TG, f"load-balancer-{service}-green"), "weight": green}], **extra}}
 
 
 def test_alb_is_public_hardened_and_logged(stack_graph):
@@ -43,7 +43,7 @@ def test_alb_is_public_hardened_and_logged(stack_graph):
         "accessLogs": {"bucket": f"nodeapi-{stack}-alb-logs-123456789012-us-east-1", "prefix": "alb",
                        "enabled": True},
     })
-    assert len(public) == (3 if stack == "prod" else 2)
+    assert len(public) == 2
     assert alb["options"]["dependsOn"] == [one(stack_graph, "aws:s3/bucketPolicy:BucketPolicy",
                                                "access-logs-policy")["urn"]]
 
@@ -57,26 +57,41 @@ def test_security_group_faces_the_internet_only_on_80_and_443(stack_graph):
     assert_inputs(one(stack_graph, INGRESS, "load-balancer-test-in-vpc"), {
         "securityGroupId": alb_sg, "cidrIpv4": CIDR[stack_graph["stack"]], "fromPort": 8443, "toPort": 8443,
         "tags": {"Name": "load-balancer-test-in-vpc"}})
-    assert_inputs(one(stack_graph, EGRESS, "load-balancer-to-app"), {
-        "securityGroupId": alb_sg, "referencedSecurityGroupId": app_sg_id(stack_graph), "fromPort": 3000,
+    web_sg = state_of(stack_graph, SG, "service-groups-web")["id"]
+    assert_inputs(one(stack_graph, EGRESS, "load-balancer-to-web"), {
+        "securityGroupId": alb_sg, "referencedSecurityGroupId": web_sg, "fromPort": 3000,
         "toPort": 3000, "ipProtocol": "tcp", "cidrIpv4": ABSENT})
-    assert_inputs(one(stack_graph, INGRESS, "load-balancer-app-from-alb"), {
-        "securityGroupId": app_sg_id(stack_graph), "referencedSecurityGroupId": alb_sg, "fromPort": 3000,
+    assert_inputs(one(stack_graph, INGRESS, "load-balancer-web-from-alb"), {
+        "securityGroupId": web_sg, "referencedSecurityGroupId": alb_sg, "fromPort": 3000,
         "toPort": 3000})
+    # Nothing reaches the queue worker: its own group has no ingress at all.
+    queue_sg = state_of(stack_graph, SG, "service-groups-queue")["id"]
+    assert not [r for r in resources(stack_graph, INGRESS) if r["inputs"]["securityGroupId"] == queue_sg]
     world = [r["name"] for r in resources(stack_graph, INGRESS) if r["inputs"].get("cidrIpv4") == "0.0.0.0/0"]
     assert sorted(world) == ["load-balancer-in-443", "load-balancer-in-80"]
 
 
 @functools.lru_cache(maxsize=None)
 def prod_opened_up() -> dict:
-    """Prod with maintenance mode on and CIDRs allowed onto the test port (one graph for both tests)."""
-    settings = stack_settings("prod")["service"]
-    return graph_with("prod", service={
-        **settings,
-        "loadBalancer": {**settings["loadBalancer"], "testAllowedCidrs": ["203.0.113.0/24", "2001:db8::/32"]},
-        "maintenance": {"enabled": True, "adminPaths": ["/admin/*", "/api/admin/*"],
-                        "allowedCidrs": ["203.0.113.7/32"], "message": "Upgrading, back soon."},
-    })
+    """Prod with maintenance on, CIDRs allowed onto the test port, and two more services: a public bot on its
+    own path and an internal runtime the web service calls by name (one graph for these tests)."""
+    raw = stack_settings("prod")
+    web = raw["services"]["web"]
+    return graph_with(
+        "prod",
+        loadBalancer={**raw["loadBalancer"], "testAllowedCidrs": ["203.0.113.0/24", "2001:db8::/32"]},
+        maintenance={"enabled": True, "adminPaths": ["/admin/*", "/api/admin/*"],
+                     "allowedCidrs": ["203.0.113.7/32"], "message": "Upgrading, back soon."},
+        services={
+            **raw["services"],
+            "web": {**web, "connectsTo": ["runtime"],
+                    "public": {**web["public"], "stickiness": {"durationSeconds": 3600}, "idleTimeoutSeconds": 300}},
+            "bot": {"access": "public", "port": 8080, "command": ["node", "bot.js"], "cpu": 256, "memory": 512,
+                    "scaling": {"desiredCount": 2, "minCount": 2, "maxCount": 2},
+                    "public": {"routes": [{"paths": ["/telegram/*"]}], "bakeTimeMinutes": 10}},
+            "runtime": {"access": "internal", "port": 8000, "image": {"build": {"context": "app", "target": "runtime"}},
+                        "healthCheck": {"command": ["CMD", "python", "-c", "import sys; sys.exit(0)"]}},
+        })
 
 
 def test_allow_listed_cidrs_reach_the_test_port_only():
@@ -104,7 +119,7 @@ def test_http_only_redirects_to_https(stack_graph):
 @pytest.mark.parametrize("name, port", [("load-balancer-https", 443), ("load-balancer-test", 8443)])
 def test_tls_listeners_with_security_headers(stack_graph, name, port):
     stack = stack_graph["stack"]
-    certificate = stack_settings(stack)["service"]["loadBalancer"]["certificateArn"]
+    certificate = stack_settings(stack)["loadBalancer"]["certificateArn"]
     assert_inputs(one(stack_graph, LISTENER, name), {
         "port": port, "protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
         "certificateArn": certificate,
@@ -121,8 +136,8 @@ def test_tls_listeners_with_security_headers(stack_graph, name, port):
 @pytest.mark.parametrize("color", ["blue", "green"])
 def test_target_groups_check_health_fast_but_safely(stack_graph, color):
     stack = stack_graph["stack"]
-    assert_inputs(one(stack_graph, TG, f"load-balancer-{color}"), {
-        "name": f"nodeapi-{stack}-{color}", "targetType": "ip", "protocol": "HTTP", "port": 3000,
+    assert_inputs(one(stack_graph, TG, f"load-balancer-web-{color}"), {
+        "name": f"nodeapi-{stack}-web-{color}", "targetType": "ip", "stickiness": {"enabled": False, "type": "lb_cookie"}, "protocol": "HTTP", "port": 3000,
         "vpcId": state_of(stack_graph, "aws:ec2/vpc:Vpc", "network")["id"], "deregistrationDelay": 30,
         "healthCheck": {"enabled": True, "path": "/health", "protocol": "HTTP", "port": "traffic-port",
                         "matcher": "200", "interval": 5, "timeout": 4, "healthyThreshold": 2,
@@ -130,8 +145,8 @@ def test_target_groups_check_health_fast_but_safely(stack_graph, color):
     })
 
 
-@pytest.mark.parametrize("name, listener", [("load-balancer-production", "load-balancer-https"),
-                                            ("load-balancer-test-rule", "load-balancer-test")])
+@pytest.mark.parametrize("name, listener", [("load-balancer-web", "load-balancer-https"),
+                                            ("load-balancer-web-test", "load-balancer-test")])
 def test_forward_rules_start_on_blue_and_leave_weights_to_ecs(stack_graph, name, listener):
     rule = one(stack_graph, RULE, name)
     assert_inputs(rule, {"listenerArn": arn(stack_graph, LISTENER, listener), "priority": 100,
@@ -141,29 +156,72 @@ def test_forward_rules_start_on_blue_and_leave_weights_to_ecs(stack_graph, name,
 
 
 def test_no_maintenance_rules_unless_enabled(stack_graph):
-    assert sorted(r["name"] for r in resources(stack_graph, RULE)) == [
-        "load-balancer-production", "load-balancer-test-rule"]
+    assert sorted(r["name"] for r in resources(stack_graph, RULE)) == ["load-balancer-web", "load-balancer-web-test"]
 
 
-def test_maintenance_mode_bypasses_admins_then_answers_503():
+def test_maintenance_mode_bypasses_admins_and_allowed_addresses_along_every_route_then_answers_503():
     graph = prod_opened_up()
     rules = {r["name"]: r for r in resources(graph, RULE)}
     https = arn(graph, LISTENER, "load-balancer-https")
-    live = forward(graph, 100, 0)  # the production rule's weights as AWS holds them (as declared, offline)
-    assert_inputs(rules["load-balancer-maintenance-bypass-1"], {
-        "listenerArn": https, "priority": 1, "actions": [live],
-        "conditions": [{"pathPattern": {"values": ["/admin/*", "/api/admin/*"]}}]})
-    assert_inputs(rules["load-balancer-maintenance-bypass-2"], {
-        "listenerArn": https, "priority": 2, "actions": [live],
-        "conditions": [{"sourceIp": {"values": ["203.0.113.7/32"]}}]})
+    # the production rules' weights as AWS holds them (as declared, offline)
+    web = forward(graph, 100, 0, stickiness={"enabled": True, "duration": 3600})
+    bot = forward(graph, 100, 0, service="bot")
+    expected = [
+        # admin paths go to the admin service (default: the first public one by name, here bot)
+        (1, [{"pathPattern": {"values": ["/admin/*", "/api/admin/*"]}}], bot),
+        (2, [{"pathPattern": {"values": ["/telegram/*"]}}, {"sourceIp": {"values": ["203.0.113.7/32"]}}], bot),
+        (3, [{"pathPattern": {"values": ["/*"]}}, {"sourceIp": {"values": ["203.0.113.7/32"]}}], web),
+    ]
+    for priority, conditions, action in expected:
+        assert_inputs(rules[f"load-balancer-maintenance-bypass-{priority}"], {
+            "listenerArn": https, "priority": priority, "actions": [action], "conditions": conditions})
     maintenance = rules["load-balancer-maintenance"]
-    assert_inputs(maintenance, {"listenerArn": https, "priority": 3,
+    assert_inputs(maintenance, {"listenerArn": https, "priority": 4,
                                 "conditions": [{"pathPattern": {"values": ["/*"]}}]})
     response = maintenance["inputs"]["actions"][0]["fixedResponse"]
     assert (response["statusCode"], response["contentType"]) == ("503", "application/json")
     assert json.loads(response["messageBody"]) == {"error": "maintenance", "message": "Upgrading, back soon."}
     assert graph["outputs"]["maintenanceAdminPaths"] == ["/admin/*", "/api/admin/*"]
     assert graph["outputs"]["maintenanceAllowedCidrs"] == ["203.0.113.7/32"]
+    assert graph["outputs"]["maintenanceAdminService"] == "bot"
+
+def test_routes_get_derived_priorities_their_own_target_groups_and_stickiness():
+    graph = prod_opened_up()
+    https, test = arn(graph, LISTENER, "load-balancer-https"), arn(graph, LISTENER, "load-balancer-test")
+    # The bot's path route is more specific than web's catch-all: it gets the lower priority.
+    for name, listener, priority, paths, action in (
+            ("load-balancer-bot", https, 100, ["/telegram/*"], forward(graph, 100, 0, service="bot")),
+            ("load-balancer-bot-test", test, 100, ["/telegram/*"], forward(graph, 100, 0, service="bot")),
+            ("load-balancer-web", https, 110, ["/*"], forward(graph, 100, 0, stickiness={"enabled": True,
+                                                                                         "duration": 3600})),
+    ):
+        rule = one(graph, RULE, name)
+        assert_inputs(rule, {"listenerArn": listener, "priority": priority,
+                             "conditions": [{"pathPattern": {"values": paths}}], "actions": [action]})
+        assert rule["options"]["ignoreChanges"] == ["actions"]
+    assert_inputs(one(graph, TG, "load-balancer-bot-blue"), {"name": "nodeapi-prod-bot-blue", "port": 8080,
+                                                              "stickiness": {"enabled": False, "type": "lb_cookie"}})
+    assert_inputs(one(graph, TG, "load-balancer-web-green"), {
+        "stickiness": {"enabled": True, "type": "lb_cookie", "cookieDuration": 3600}})
+    assert one(graph, LB, "load-balancer")["inputs"]["idleTimeout"] == 300  # raised for web's WebSockets
+    assert not [r for r in resources(graph, TG) if "runtime" in r["name"]]  # internal: no load balancer
+
+
+def test_internal_service_is_reached_by_name_only_from_its_callers():
+    graph = prod_opened_up()
+    web_sg = state_of(graph, SG, "service-groups-web")["id"]
+    runtime_sg = state_of(graph, SG, "service-groups-runtime")["id"]
+    into_runtime = [r for r in resources(graph, INGRESS) if r["inputs"]["securityGroupId"] == runtime_sg]
+    assert [r["name"] for r in into_runtime] == ["service-groups-runtime-from-web"]
+    assert_inputs(into_runtime[0], {"referencedSecurityGroupId": web_sg, "fromPort": 8000, "toPort": 8000,
+                                    "ipProtocol": "tcp"})
+    runtime = one(graph, "aws:ecs/service:Service", "runtime")["inputs"]
+    assert runtime["serviceConnectConfiguration"]["services"] == [
+        {"portName": "http", "discoveryName": "runtime", "clientAlias": [{"port": 8000, "dnsName": "runtime"}]}]
+    assert runtime["deploymentConfiguration"] == {"strategy": "ROLLING"} and "loadBalancers" not in runtime
+    repositories = sorted(r["inputs"]["name"] for r in resources(graph, "aws:ecr/repository:Repository"))
+    # web and queue share the arm64 build, bot the default (amd64) one, the runtime its own target
+    assert repositories == ["nodeapi-prod-app", "nodeapi-prod-app-arm64", "nodeapi-prod-app-runtime"]
 
 
 @pytest.mark.parametrize("region, principal", [
@@ -208,8 +266,7 @@ def test_traffic_outputs(stack_graph):
     assert outputs["albArn"] == arn(stack_graph, LB, "load-balancer")
     assert outputs["httpsListenerArn"] == arn(stack_graph, LISTENER, "load-balancer-https")
     assert outputs["testListenerArn"] == arn(stack_graph, LISTENER, "load-balancer-test")
-    assert outputs["productionListenerRuleArn"] == arn(stack_graph, RULE, "load-balancer-production")
-    assert outputs["testListenerRuleArn"] == arn(stack_graph, RULE, "load-balancer-test-rule")
-    assert outputs["blueTargetGroupArn"] == arn(stack_graph, TG, "load-balancer-blue")
-    assert outputs["greenTargetGroupArn"] == arn(stack_graph, TG, "load-balancer-green")
+    assert outputs["services"]["web"]["routes"][0]["productionListenerRuleArn"] == arn(stack_graph, RULE,
+                                                                                      "load-balancer-web")
     assert (outputs["maintenanceAdminPaths"], outputs["maintenanceAllowedCidrs"]) == (["/admin/*"], [])
+    assert outputs["maintenanceAdminService"] == "web"

@@ -1,5 +1,5 @@
-"""The alarm pack of both real stacks: every row at both levels, exact names, metrics, thresholds, windows,
-missing-data treatment and topic; the web service's deployment alarms exist; topics, filters, dashboard."""
+"""The alarm pack of both real stacks: every row at its levels, exact names, metrics, thresholds, windows,
+missing-data treatment and topic; the public web service's deployment alarms exist; topics, filters, dashboard."""
 
 import json
 
@@ -17,37 +17,57 @@ def single(namespace, name, stat, **dimensions):
     return {"namespace": namespace, "metricName": name, "stat": stat, "dimensions": dimensions}
 
 
-def math(expression, **metrics):
-    return {"expression": expression, "metrics": metrics}
+def math(expression, steps=None, **metrics):
+    return {"expression": expression, "steps": steps or {}, "metrics": metrics}
 
 
 def expected_rows(stack: str, ids: dict) -> dict:
-    """Hand-written: key -> (source, comparison, warning, critical, warning window, critical window, missing)."""
+    """Hand-written: key -> (source, comparison, warning, critical or None, warning window, critical window, missing)."""
     prod = stack == "prod"
     alb, blue, green, cluster = ids["alb"], ids["blue"], ids["green"], f"nodeapi-{stack}"
     db = {"DBInstanceIdentifier": f"nodeapi-{stack}"}
     members = [f"nodeapi-{stack}-001", f"nodeapi-{stack}-002"] if prod else [f"nodeapi-{stack}-001"]
     elb = "AWS/ApplicationELB"
 
+    def groups(prefix, name, stat):
+        return {f"{prefix}{i}": single(elb, name, stat, TargetGroup=group, LoadBalancer=alb)
+                for i, group in ((1, blue), (2, green))}
+
+    def rate(name):
+        return math("IF(requests >= 10, 100 * FILL(errors, 0) / requests, 0)",
+                    {"requests": "SUM([requests1, requests2])", "errors": "SUM([errors1, errors2])"},
+                    **groups("requests", "RequestCount", "Sum"), **groups("errors", name, "Sum"))
+
     def cache(name, stat):
         ids_ = {f"node{i}": single("AWS/ElastiCache", name, stat, CacheClusterId=m) for i, m in enumerate(members, 1)}
         return math(f"MAX([{', '.join(ids_)}])", **ids_)
 
     rows = {
-        "response-time": (single(elb, "TargetResponseTime", "p99", LoadBalancer=alb),
-                          "GreaterThanThreshold", 1, 2, STANDARD, STANDARD, "notBreaching"),
-        "error-rate": (math("IF(requests >= 10, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)",
-                            requests=single(elb, "RequestCount", "Sum", LoadBalancer=alb),
-                            target5xx=single(elb, "HTTPCode_Target_5XX_Count", "Sum", LoadBalancer=alb),
-                            elb5xx=single(elb, "HTTPCode_ELB_5XX_Count", "Sum", LoadBalancer=alb)),
-                       "GreaterThanThreshold", 2, 5, STANDARD, STANDARD, "notBreaching"),
-        "unhealthy-hosts": (math("MAX([blue, green])",
-                                 blue=single(elb, "UnHealthyHostCount", "Maximum", TargetGroup=blue, LoadBalancer=alb),
-                                 green=single(elb, "UnHealthyHostCount", "Maximum", TargetGroup=green,
-                                              LoadBalancer=alb)),
-                            "GreaterThanOrEqualToThreshold", 1, 1, SCATTERED, STANDARD, "notBreaching"),
+        "alb-error-rate": (math("IF(requests >= 10, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)",
+                                requests=single(elb, "RequestCount", "Sum", LoadBalancer=alb),
+                                target5xx=single(elb, "HTTPCode_Target_5XX_Count", "Sum", LoadBalancer=alb),
+                                elb5xx=single(elb, "HTTPCode_ELB_5XX_Count", "Sum", LoadBalancer=alb)),
+                           "GreaterThanThreshold", 2, 5, STANDARD, STANDARD, "notBreaching"),
+        "web-response-time": (math("MAX([significant1, significant2])",
+                                   {"significant1": "IF(samples1 >= 1000, latency1, 0)",
+                                    "significant2": "IF(samples2 >= 1000, latency2, 0)"},
+                                   latency1=single(elb, "TargetResponseTime", "p99", TargetGroup=blue, LoadBalancer=alb),
+                                   samples1=single(elb, "TargetResponseTime", "SampleCount", TargetGroup=blue,
+                                                   LoadBalancer=alb),
+                                   latency2=single(elb, "TargetResponseTime", "p99", TargetGroup=green,
+                                                   LoadBalancer=alb),
+                                   samples2=single(elb, "TargetResponseTime", "SampleCount", TargetGroup=green,
+                                                   LoadBalancer=alb)),
+                              "GreaterThanThreshold", 1, 2, STANDARD, STANDARD, "notBreaching"),
+        "web-error-rate": (rate("HTTPCode_Target_5XX_Count"), "GreaterThanThreshold", 2, 5, STANDARD, STANDARD,
+                           "notBreaching"),
+        "web-client-error-rate": (rate("HTTPCode_Target_4XX_Count"), "GreaterThanThreshold", 10, None, STANDARD,
+                                  None, "notBreaching"),
+        "web-unhealthy-hosts": (math("MAX([unhealthy1, unhealthy2])",
+                                     **groups("unhealthy", "UnHealthyHostCount", "Maximum")),
+                                "GreaterThanOrEqualToThreshold", 1, 1, SCATTERED, STANDARD, "notBreaching"),
     }
-    for service in ("web", "worker-queue"):
+    for service in ("web", "queue"):
         dims = {"ClusterName": cluster, "ServiceName": service}
         rows[f"{service}-cpu"] = (single("AWS/ECS", "CPUUtilization", "Average", **dims),
                                   "GreaterThanThreshold", 70, 90, STANDARD, STANDARD, "notBreaching")
@@ -86,8 +106,8 @@ def expected_rows(stack: str, ids: dict) -> dict:
 
 def watched_ids(graph: dict) -> dict:
     return {"alb": mock_state(graph, "aws:lb/loadBalancer:LoadBalancer", "load-balancer")["arnSuffix"],
-            "blue": mock_state(graph, "aws:lb/targetGroup:TargetGroup", "load-balancer-blue")["arnSuffix"],
-            "green": mock_state(graph, "aws:lb/targetGroup:TargetGroup", "load-balancer-green")["arnSuffix"]}
+            "blue": mock_state(graph, "aws:lb/targetGroup:TargetGroup", "load-balancer-web-blue")["arnSuffix"],
+            "green": mock_state(graph, "aws:lb/targetGroup:TargetGroup", "load-balancer-web-green")["arnSuffix"]}
 
 
 def measured(inputs: dict) -> dict:
@@ -96,23 +116,35 @@ def measured(inputs: dict) -> dict:
         stat = inputs.get("extendedStatistic") or inputs["statistic"]
         assert inputs["period"] == 60
         return single(inputs["namespace"], inputs["metricName"], stat, **inputs["dimensions"])
-    *metrics, watched = inputs["metricQueries"]
+    *queries, watched = inputs["metricQueries"]
     assert watched["id"] == "watched" and watched["returnData"] is True
-    assert all(q["returnData"] is False and q["metric"]["period"] == 60 for q in metrics)
-    return math(watched["expression"], **{
+    assert all(q["returnData"] is False for q in queries)
+    metrics = [q for q in queries if "metric" in q]
+    assert all(q["metric"]["period"] == 60 for q in metrics)
+    return math(watched["expression"], {q["id"]: q["expression"] for q in queries if "expression" in q}, **{
         q["id"]: single(q["metric"]["namespace"], q["metric"]["metricName"], q["metric"]["stat"],
                         **q["metric"]["dimensions"]) for q in metrics})
+
+
+def pack_alarms(graph: dict) -> list[dict]:
+    """The alarm pack's alarms (components/alarms.py); NAT instances bring their own (components/nat_instance.py)."""
+    pack = one(graph, "nodeapi:observability:Alarms")["urn"]
+    return [r for r in resources(graph, ALARM) if r["parent"] == pack]
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_every_row_at_both_levels(stack, request):
     graph = request.getfixturevalue(stack)
     rows = expected_rows(stack, watched_ids(graph))
-    alarms = {r["name"]: r["inputs"] for r in resources(graph, ALARM)}
-    assert sorted(alarms) == sorted(f"alarms-{key}-{level}" for key in rows for level in ("warning", "critical"))
+    alarms = {r["name"]: r["inputs"] for r in pack_alarms(graph)}
+    assert sorted(alarms) == sorted(f"alarms-{key}-{level}" for key, row in rows.items()
+                                    for level, threshold in (("warning", row[2]), ("critical", row[3]))
+                                    if threshold is not None)
     for key, (source, comparison, warning, critical, warning_window, critical_window, missing) in rows.items():
         for level, threshold, window in (("warning", warning, warning_window),
                                          ("critical", critical, critical_window)):
+            if threshold is None:
+                continue
             inputs = alarms[f"alarms-{key}-{level}"]
             topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:nodeapi-{stack}-{level}"
             actual = (inputs["name"], measured(inputs), inputs["comparisonOperator"], inputs["threshold"],
@@ -125,9 +157,9 @@ def test_every_row_at_both_levels(stack, request):
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_web_service_deploys_watch_the_critical_alarms(stack, request):
     graph = request.getfixturevalue(stack)
-    names = deployment_alarm_names(f"nodeapi-{stack}")
-    assert names == [f"nodeapi-{stack}-response-time-critical", f"nodeapi-{stack}-error-rate-critical",
-                     f"nodeapi-{stack}-unhealthy-hosts-critical"]
+    names = deployment_alarm_names(f"nodeapi-{stack}", "web")
+    assert names == [f"nodeapi-{stack}-web-response-time-critical", f"nodeapi-{stack}-web-error-rate-critical",
+                     f"nodeapi-{stack}-web-unhealthy-hosts-critical"]
     # pulumi_aws takes the ECS deploymentConfiguration.alarms block as the service's top-level `alarms`.
     assert one(graph, "aws:ecs/service:Service", "web")["inputs"]["alarms"] == {
         "alarmNames": names, "enable": True, "rollback": True}
@@ -147,13 +179,18 @@ def test_topics_filters_and_dashboard(stack, request):
     assert resources(graph, "aws:sns/topicSubscription:TopicSubscription") == []  # no subscribers in the stack files
     filters = {r["name"]: r["inputs"] for r in resources(graph, "aws:cloudwatch/logMetricFilter:LogMetricFilter")}
     groups = {label: one(graph, "aws:cloudwatch/logGroup:LogGroup", f"{label}-task-logs")["inputs"]["name"]
-              for label in ("web", "worker-queue", "job-analytics")}
+              for label in ("web", "queue", "job-analytics")}
     assert {name: (f["logGroupName"], f["metricTransformation"]["name"]) for name, f in filters.items()} == {
         "alarms-errors-web": (groups["web"], "ErrorLogLines-web"),
-        "alarms-errors-worker-queue": (groups["worker-queue"], "ErrorLogLines-worker-queue"),
+        "alarms-errors-queue": (groups["queue"], "ErrorLogLines-queue"),
         "alarms-errors-job-analytics": (groups["job-analytics"], "ErrorLogLines-job-analytics"),
     }
     dashboard = one(graph, "aws:cloudwatch/dashboard:Dashboard", "dashboard")["inputs"]
     widgets = json.loads(dashboard["dashboardBody"])["widgets"]
     assert dashboard["dashboardName"] == f"nodeapi-{stack}"
-    assert len(widgets) == len(resources(graph, ALARM)) // 2 + 1
+    rows = {r["name"].removeprefix("alarms-").removesuffix("-warning") for r in pack_alarms(graph)
+            if r["name"].endswith("-warning")}
+    graphs = [w["properties"]["title"].split(":")[0] for w in widgets if w["type"] == "metric"]
+    assert sorted(graphs) == sorted([*rows, "application error log lines"])
+    assert [w["properties"]["markdown"] for w in widgets if w["type"] == "text"] == [
+        "## load balancer", "## web (public)", "## queue", "## database", "## cache", "## application errors"]

@@ -19,7 +19,7 @@ def test_json_has_the_contract_shape(stack_graph):
     assert stack_graph["project"] == "nodeapi"
     for resource in stack_graph["resources"]:
         assert set(resource) == RESOURCE_KEYS
-        assert set(resource["options"]) == OPTION_KEYS
+        assert set(resource["options"]) - {"aliases"} == OPTION_KEYS  # aliases: only when the program sets one
         assert resource["type"].count(":") == 2 and resource["urn"].startswith(f"urn:pulumi:{stack_graph['stack']}::nodeapi::")
         assert isinstance(resource["options"]["ignoreChanges"], list) and isinstance(resource["options"]["dependsOn"], list)
     assert [r["urn"] for r in stack_graph["resources"]] == sorted(r["urn"] for r in stack_graph["resources"])
@@ -87,8 +87,13 @@ def test_tree_groups_resources_by_component(capsys):
 
 
 def test_outputs_contract_doc_lists_exactly_the_stack_outputs(stack_graph):
-    rows = re.findall(r"^\| `(\w+)` \| ", (ROOT / "docs" / "outputs.md").read_text(), flags=re.MULTILINE)
+    doc = (ROOT / "docs" / "outputs.md").read_text()
+    top, services = doc.split("### `services.<name>`")[0], doc.split("### `services.<name>`")[1].split("###")[0]
+    rows = re.findall(r"^\| `(\w+)` \| ", top, flags=re.MULTILINE)
     assert sorted(rows) == sorted(stack_graph["outputs"])
+    documented = set(re.findall(r"`(\w+)`", "".join(re.findall(r"^\| (`.*?) \|", services, flags=re.MULTILINE))))
+    for name, entry in stack_graph["outputs"]["services"].items():
+        assert set(entry) <= documented, (name, set(entry) - documented)
 
 
 def test_every_ops_command_finds_its_keys_in_the_stack_outputs(stack_graph):

@@ -1,11 +1,12 @@
-"""The web service (ECS blue/green), workers and scheduled jobs: tasks, roles, deployment safety, scaling."""
+"""The app's services (public web on ECS blue/green, the queue worker) and scheduled jobs: tasks, roles,
+deployment safety, scaling, Service Connect."""
 
 import pytest
 
 from components.alarm_names import deployment_alarm_names
 from components.app_task import health_check_command
 from tests.data_helpers import app_sg_id, key_arn, state_of
-from tests.helpers import ABSENT, assert_inputs, one, parsed, resources
+from tests.helpers import ABSENT, assert_inputs, one, parsed, resources, stack_settings
 
 SERVICE = "aws:ecs/service:Service"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
@@ -15,7 +16,8 @@ TG = "aws:lb/targetGroup:TargetGroup"
 RULE = "aws:lb/listenerRule:ListenerRule"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
-APP_SECRETS = ["DB_PASSWORD", "JWT_REFRESH_SECRET", "JWT_SECRET", "REDIS_AUTH_TOKEN"]
+APP_SECRETS = ["DATABASE_URL", "DB_PASSWORD", "DB_USER", "JWT_REFRESH_SECRET", "JWT_SECRET", "REDIS_AUTH_TOKEN",
+               "REDIS_URL"]
 
 
 def arn(graph: dict, type_: str, name: str) -> str:
@@ -37,41 +39,71 @@ def statements(graph: dict, name: str) -> list[dict]:
     return parsed(one(graph, POLICY, name)["inputs"]["policy"])["Statement"]
 
 
+def service_groups(graph: dict, service: str) -> list[str]:
+    """The shared app group, then the service's own."""
+    return [app_sg_id(graph), state_of(graph, "aws:ec2/securityGroup:SecurityGroup", f"service-groups-{service}")["id"]]
+
+
+def service_connect(stack: str, service: str, port: int | None) -> dict:
+    config = {"enabled": True,
+              "namespace": f"arn:aws:servicediscovery:us-east-1:123456789012:httpNamespace/nodeapi-{stack}",
+              "logConfiguration": {"logDriver": "awslogs", "options": {
+                  "awslogs-group": f"/ecs/nodeapi-{stack}/{service}", "awslogs-region": "us-east-1",
+                  "awslogs-stream-prefix": f"{service}-service-connect"}}}
+    if port:
+        config["services"] = [{"portName": "http", "discoveryName": service,
+                               "clientAlias": [{"port": port, "dnsName": service}]}]
+    return config
+
+
 def test_web_service_deploys_blue_green_with_every_safety_net(stack_graph):
+    """The whole input set: a dropped input (a hook, a percentage, the alarms) fails here."""
     stack = stack_graph["stack"]
     service = one(stack_graph, SERVICE, "web")
-    assert_inputs(service, {
+    assert service["inputs"] == {
         "name": "web", "cluster": f"arn:aws:ecs:us-east-1:123456789012:cluster/nodeapi-{stack}",
         "taskDefinition": arn(stack_graph, TASK, "web-task"),
         "desiredCount": 2 if stack == "prod" else 1,
         "capacityProviderStrategies": [{"capacityProvider": "FARGATE" if stack == "prod" else "FARGATE_SPOT",
                                         "weight": 1, "base": 0}],
-        "networkConfiguration": {"subnets": private_subnets(stack_graph), "securityGroups": [app_sg_id(stack_graph)],
-                                 "assignPublicIp": False},
+        "platformVersion": "LATEST",
+        "networkConfiguration": {"subnets": private_subnets(stack_graph),
+                                 "securityGroups": service_groups(stack_graph, "web"), "assignPublicIp": False},
         "deploymentController": {"type": "ECS"},
-        "deploymentConfiguration": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": "15" if stack == "prod" else "5"},
+        "deploymentConfiguration": {
+            "strategy": "BLUE_GREEN", "bakeTimeInMinutes": "15" if stack == "prod" else "5",
+            "lifecycleHooks": [{"lifecycleStages": ["PRE_SCALE_UP"],
+                                "hookTargetArn": arn(stack_graph, "aws:lambda/function:Function", "web-migrations"),
+                                "roleArn": arn(stack_graph, ROLE, "web-migrations-invoke")}]},
         "deploymentCircuitBreaker": {"enable": True, "rollback": True},
-        "alarms": {"alarmNames": deployment_alarm_names(f"nodeapi-{stack}"), "enable": True, "rollback": True},
+        "deploymentMinimumHealthyPercent": 100,
+        "deploymentMaximumPercent": 200,
+        "alarms": {"alarmNames": deployment_alarm_names(f"nodeapi-{stack}", "web"), "enable": True, "rollback": True},
         "healthCheckGracePeriodSeconds": 30,
-        "enableExecuteCommand": False,
+        "enableExecuteCommand": stack != "prod",
+        "enableEcsManagedTags": True,
+        "propagateTags": "SERVICE",
+        "waitForSteadyState": False,
+        "serviceConnectConfiguration": service_connect(stack, "web", 3000),
+        "tags": {"Name": "web"},
         "loadBalancers": [{
-            "targetGroupArn": arn(stack_graph, TG, "load-balancer-blue"), "containerName": "web",
+            "targetGroupArn": arn(stack_graph, TG, "load-balancer-web-blue"), "containerName": "web",
             "containerPort": 3000,
             "advancedConfiguration": {
-                "alternateTargetGroupArn": arn(stack_graph, TG, "load-balancer-green"),
-                "productionListenerRule": arn(stack_graph, RULE, "load-balancer-production"),
-                "testListenerRule": arn(stack_graph, RULE, "load-balancer-test-rule"),
+                "alternateTargetGroupArn": arn(stack_graph, TG, "load-balancer-web-green"),
+                "productionListenerRule": arn(stack_graph, RULE, "load-balancer-web"),
+                "testListenerRule": arn(stack_graph, RULE, "load-balancer-web-test"),
                 "roleArn": arn(stack_graph, ROLE, "web-infrastructure"),
             },
         }],
-    })
-    assert len(private_subnets(stack_graph)) == (3 if stack == "prod" else 2)
+    }
+    assert len(private_subnets(stack_graph)) == 2
 
 
 def test_ecs_owned_state_is_ignored(stack_graph):
     """After ECS shifts traffic, `pulumi up` must not send the creation-time target groups or count back."""
     assert one(stack_graph, SERVICE, "web")["options"]["ignoreChanges"] == ["desiredCount", "loadBalancers"]
-    assert one(stack_graph, SERVICE, "worker-queue")["options"]["ignoreChanges"] == ["desiredCount"]
+    assert one(stack_graph, SERVICE, "queue")["options"]["ignoreChanges"] == ["desiredCount"]
 
 
 def test_infrastructure_role_is_for_ecs_load_balancing_only(stack_graph):
@@ -111,12 +143,15 @@ def test_secrets_arrive_by_arn_and_never_in_the_environment(stack_graph):
     web = container(stack_graph, "web-task")
     secrets = {s["name"]: s["valueFrom"] for s in web["secrets"]}
     assert sorted(secrets) == APP_SECRETS
-    db_secret = state_of(stack_graph, "aws:rds/instance:Instance", "database")["masterUserSecrets"][0]["secretArn"]
-    assert secrets["DB_PASSWORD"] == f"{db_secret}:password::"
+    master = state_of(stack_graph, "aws:rds/instance:Instance", "database")["masterUserSecrets"][0]["secretArn"]
+    app_user = arn(stack_graph, "aws:secretsmanager/secret:Secret", "data-app-user-secret")
+    assert (secrets["DATABASE_URL"], secrets["DB_USER"], secrets["DB_PASSWORD"]) == (
+        f"{app_user}:url::", f"{app_user}:username::", f"{app_user}:password::")
+    assert not [value for value in secrets.values() if value.startswith(master)]  # never the master user
     assert all(value.startswith("arn:aws:secretsmanager:us-east-1:123456789012:secret:") for value in secrets.values())
     environment = {e["name"]: e["value"] for e in web["environment"]}
-    assert sorted(environment) == ["DB_HOST", "DB_IAM_AUTH", "DB_NAME", "DB_PORT", "DB_SSL", "DB_USER", "LOG_LEVEL",
-                                   "NODE_ENV", "PORT", "REDIS_HOST", "REDIS_PORT", "REDIS_TLS"]
+    assert sorted(environment) == ["DB_HOST", "DB_IAM_AUTH", "DB_NAME", "DB_PORT", "DB_SSL", "LOG_LEVEL",
+                                   "NODE_ENV", "PORT", "REDIS_CLUSTER", "REDIS_HOST", "REDIS_PORT", "REDIS_TLS"]
     assert (environment["NODE_ENV"], environment["PORT"], environment["DB_SSL"]) == ("production", "3000", "true")
     assert not set(environment) & set(secrets)
 
@@ -124,8 +159,8 @@ def test_secrets_arrive_by_arn_and_never_in_the_environment(stack_graph):
 def test_execution_role_reads_only_this_stacks_secrets(stack_graph):
     found = statements(stack_graph, "web-task-execution")
     web = container(stack_graph, "web-task")
-    secret_arns = sorted({s["valueFrom"].removesuffix(":password::") for s in web["secrets"]})
-    log_group = f"arn:aws:logs:us-east-1:123456789012:log-group:/nodeapi/nodeapi-{stack_graph['stack']}-web"
+    secret_arns = sorted({":".join(s["valueFrom"].split(":")[:7]) for s in web["secrets"]})  # JSON keys dropped
+    log_group = f"arn:aws:logs:us-east-1:123456789012:log-group:/ecs/nodeapi-{stack_graph['stack']}/web"
     assert found[0] == {"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": ["*"]}
     assert found[1]["Action"] == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
     assert found[2] == {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -137,16 +172,16 @@ def test_execution_role_reads_only_this_stacks_secrets(stack_graph):
 
 
 @pytest.mark.parametrize("task, days", [("web-task", {"prod": 90, "staging": 14}),
-                                        ("worker-queue-task", {"prod": 90, "staging": 14}),
+                                        ("queue-task", {"prod": 90, "staging": 14}),
                                         ("job-analytics-task", {"prod": 90, "staging": 14})])
 def test_every_app_log_group_expires_and_is_encrypted(stack_graph, task, days):
     stack = stack_graph["stack"]
-    family = {"web-task": "web", "worker-queue-task": "worker-queue", "job-analytics-task": "job-analytics"}[task]
+    role = task.removesuffix("-task")
     assert_inputs(one(stack_graph, "aws:cloudwatch/logGroup:LogGroup", f"{task}-logs"), {
-        "name": f"/nodeapi/nodeapi-{stack}-{family}", "retentionInDays": days[stack], "kmsKeyId": key_arn(stack_graph)})
+        "name": f"/ecs/nodeapi-{stack}/{role}", "retentionInDays": days[stack], "kmsKeyId": key_arn(stack_graph)})
     logs = container(stack_graph, task)["logConfiguration"]
     assert logs == {"logDriver": "awslogs", "options": {
-        "awslogs-group": f"/nodeapi/nodeapi-{stack}-{family}", "awslogs-region": "us-east-1",
+        "awslogs-group": f"/ecs/nodeapi-{stack}/{role}", "awslogs-region": "us-east-1",
         "awslogs-stream-prefix": container(stack_graph, task)["name"], "mode": "non-blocking",
         "max-buffer-size": "25m"}}
 
@@ -170,7 +205,7 @@ def test_web_scales_on_cpu_memory_and_requests_per_task(stack_graph):
     metrics = config["customizedMetricSpecification"]["metrics"]
     assert config["targetValue"] == 500
     assert [m["id"] for m in metrics] == ["r0", "r1", "tasks", "per_task"]
-    suffixes = [state_of(stack_graph, TG, f"load-balancer-{c}")["arnSuffix"] for c in ("blue", "green")]
+    suffixes = [state_of(stack_graph, TG, f"load-balancer-web-{c}")["arnSuffix"] for c in ("blue", "green")]
     assert [m["metricStat"]["metric"]["dimensions"][1]["value"] for m in metrics[:2]] == suffixes
     assert metrics[2]["metricStat"]["metric"] == {
         "namespace": "ECS/ContainerInsights", "metricName": "RunningTaskCount",
@@ -180,38 +215,52 @@ def test_web_scales_on_cpu_memory_and_requests_per_task(stack_graph):
 
 
 def test_worker_runs_privately_rolling_without_load_balancer(stack_graph):
+    """The whole input set of a worker: rolling, no load balancer, Service Connect client only."""
     stack = stack_graph["stack"]
-    assert_inputs(one(stack_graph, SERVICE, "worker-queue"), {
-        "name": "worker-queue", "taskDefinition": arn(stack_graph, TASK, "worker-queue-task"),
+    assert one(stack_graph, SERVICE, "queue")["inputs"] == {
+        "name": "queue", "cluster": f"arn:aws:ecs:us-east-1:123456789012:cluster/nodeapi-{stack}",
+        "taskDefinition": arn(stack_graph, TASK, "queue-task"), "desiredCount": 1,
         "capacityProviderStrategies": [{"capacityProvider": "FARGATE_SPOT" if stack == "staging" else "FARGATE",
                                         "weight": 1, "base": 0}],
-        "networkConfiguration": {"subnets": private_subnets(stack_graph), "securityGroups": [app_sg_id(stack_graph)],
-                                 "assignPublicIp": False},
+        "platformVersion": "LATEST",
+        "networkConfiguration": {"subnets": private_subnets(stack_graph),
+                                 "securityGroups": service_groups(stack_graph, "queue"), "assignPublicIp": False},
+        "deploymentController": {"type": "ECS"},
         "deploymentConfiguration": {"strategy": "ROLLING"},
         "deploymentCircuitBreaker": {"enable": True, "rollback": True},
-        "loadBalancers": ABSENT,
-    })
-    worker = container(stack_graph, "worker-queue-task")
-    assert (worker["name"], worker["command"], worker["user"]) == ("worker", ["node", "worker.js"], "1001:1001")
-    assert "portMappings" not in worker and "healthCheck" not in worker
-    assert [r["name"] for r in resources(stack_graph, SCALING_POLICY) if r["name"].startswith("worker")] == [
-        "worker-queue-scale-cpu"]
-    assert_inputs(one(stack_graph, SCALING_TARGET, "worker-queue-scaling"), {
-        "resourceId": f"service/nodeapi-{stack}/worker-queue", "minCapacity": 1,
+        "deploymentMinimumHealthyPercent": 100,
+        "deploymentMaximumPercent": 200,
+        "availabilityZoneRebalancing": "ENABLED",
+        "enableExecuteCommand": stack != "prod",
+        "enableEcsManagedTags": True,
+        "propagateTags": "SERVICE",
+        "waitForSteadyState": False,
+        "serviceConnectConfiguration": service_connect(stack, "queue", None),
+        "tags": {"Name": "queue"},
+    }
+    worker = container(stack_graph, "queue-task")
+    assert (worker["name"], worker["command"], worker["user"]) == ("queue", ["node", "worker.js"], "1001:1001")
+    assert "portMappings" not in worker
+    assert worker["healthCheck"] == {"command": ["CMD", "node", "worker-health.js"], "interval": 10, "timeout": 5,
+                                     "retries": 3, "startPeriod": 30}
+    assert [r["name"] for r in resources(stack_graph, SCALING_POLICY) if r["name"].startswith("queue")] == [
+        "queue-scale-cpu"]
+    assert_inputs(one(stack_graph, SCALING_TARGET, "queue-scaling"), {
+        "resourceId": f"service/nodeapi-{stack}/queue", "minCapacity": 1,
         "maxCapacity": 4 if stack == "prod" else 1})
 
 
 def test_scheduled_job_runs_one_private_task_on_its_cron(stack_graph):
     stack = stack_graph["stack"]
     assert_inputs(one(stack_graph, "aws:scheduler/schedule:Schedule", "job-analytics"), {
-        "name": f"nodeapi-{stack}-analytics", "scheduleExpression": "cron(0 3 * * ? *)",
+        "name": f"nodeapi-{stack}-analytics", "scheduleExpression": "cron(0 3 * * ? *)" if stack == "prod" else "cron(0 14 ? * MON-FRI *)",
         "scheduleExpressionTimezone": "UTC", "flexibleTimeWindow": {"mode": "OFF"},
         "target": {"arn": f"arn:aws:ecs:us-east-1:123456789012:cluster/nodeapi-{stack}",
                    "roleArn": arn(stack_graph, ROLE, "job-analytics-scheduler"),
                    "ecsParameters": {"taskDefinitionArn": arn(stack_graph, TASK, "job-analytics-task"),
                                      "launchType": "FARGATE", "taskCount": 1,
                                      "networkConfiguration": {"subnets": private_subnets(stack_graph),
-                                                              "securityGroups": [app_sg_id(stack_graph)],
+                                                              "securityGroups": service_groups(stack_graph, "web"),
                                                               "assignPublicIp": False}}}})
     assert statements(stack_graph, "job-analytics-scheduler") == [
         {"Effect": "Allow", "Action": ["ecs:RunTask"],
@@ -222,22 +271,40 @@ def test_scheduled_job_runs_one_private_task_on_its_cron(stack_graph):
                       arn(stack_graph, ROLE, "job-analytics-task-role")],
          "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}}]
     job = container(stack_graph, "job-analytics-task")
-    assert (job["name"], job["command"]) == ("job", ["node", "jobs/analytics.js"])
+    assert (job["name"], job["command"]) == ("job-analytics", ["node", "jobs/analytics.js"])
 
 
 def test_service_outputs(stack_graph):
-    assert stack_graph["outputs"]["webServiceName"] == "web"
-    assert stack_graph["outputs"]["clusterName"] == f"nodeapi-{stack_graph['stack']}"
+    stack, outputs = stack_graph["stack"], stack_graph["outputs"]
+    assert outputs["clusterName"] == f"nodeapi-{stack}"
+    web = outputs["services"]["web"]
+    assert web == {
+        "serviceName": "web", "access": "public", "deployment": "blue-green", "taskFamily": f"nodeapi-{stack}-web",
+        "containerName": "web", "logGroupName": f"/ecs/nodeapi-{stack}/web", "subnetIds": private_subnets(stack_graph),
+        "securityGroupIds": service_groups(stack_graph, "web"), "execEnabled": stack != "prod",
+        "migrationLogGroupName": f"/aws/lambda/nodeapi-{stack}-web-migrate",
+        "routes": [{"hosts": [], "paths": ["/*"],
+                    "productionListenerRuleArn": arn(stack_graph, RULE, "load-balancer-web"),
+                    "testListenerRuleArn": arn(stack_graph, RULE, "load-balancer-web-test"),
+                    "blueTargetGroupArn": arn(stack_graph, TG, "load-balancer-web-blue"),
+                    "greenTargetGroupArn": arn(stack_graph, TG, "load-balancer-web-green")}]}
+    assert (outputs["services"]["queue"]["access"], outputs["services"]["queue"]["deployment"],
+            outputs["services"]["queue"]["routes"]) == ("none", "rolling", [])
+    assert outputs["jobs"] == {"analytics": {
+        "taskFamily": f"nodeapi-{stack}-job-analytics", "containerName": "job-analytics",
+        "logGroupName": f"/ecs/nodeapi-{stack}/job-analytics", "scheduleName": f"nodeapi-{stack}-analytics",
+        "subnetIds": private_subnets(stack_graph), "securityGroupIds": service_groups(stack_graph, "web")}}
 
 
 def test_every_app_task_runs_the_pushed_image_by_digest(stack_graph):
-    digest = state_of(stack_graph, "docker:index/image:Image", "image-build")["repoDigest"]
+    digest = state_of(stack_graph, "docker:index/image:Image", "image-app-arm64-build")["repoDigest"]
     stack = stack_graph["stack"]
-    assert digest.startswith(f"123456789012.dkr.ecr.us-east-1.amazonaws.com/nodeapi-{stack}@sha256:")
-    for task in ("web-task", "worker-queue-task", "job-analytics-task"):
+    assert digest.startswith(f"123456789012.dkr.ecr.us-east-1.amazonaws.com/nodeapi-{stack}-app-arm64@sha256:")
+    for task in ("web-task", "queue-task", "job-analytics-task"):
         assert container(stack_graph, task)["image"] == digest
-    assert stack_graph["outputs"]["repositoryUrl"] == f"123456789012.dkr.ecr.us-east-1.amazonaws.com/nodeapi-{stack}"
-    repository = arn(stack_graph, "aws:ecr/repository:Repository", "image")
+    assert stack_graph["outputs"]["repositoryUrls"] == {
+        "app-arm64": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/nodeapi-{stack}-app-arm64"}
+    repository = arn(stack_graph, "aws:ecr/repository:Repository", "image-app-arm64")
     assert statements(stack_graph, "web-task-execution")[1]["Resource"] == [repository]
 
 
@@ -250,16 +317,21 @@ def test_waf_guards_the_stacks_load_balancer(stack_graph):
                                           "rate-api", "rate-auth"]
 
 
-def test_app_tasks_may_connect_through_the_proxy_with_iam_only_when_it_exists(stack_graph):
+def test_app_tasks_may_connect_through_the_proxy_with_iam_only_when_it_requires_it(stack_graph):
+    from tests.conftest import graph_with
     from tests.data_helpers import prod_variant
 
-    assert not [r for r in resources(stack_graph, POLICY) if r["name"].endswith("-task-role")]
-    variant = prod_variant()
-    proxy = state_of(variant, "aws:rds/proxy:Proxy", "database-proxy")["arn"]
-    connect = f"arn:aws:rds-db:us-east-1:123456789012:dbuser:{proxy.split(':')[-1]}/nodeapi"
-    for task in ("web-task", "worker-queue-task", "job-analytics-task"):
+    if stack_graph["stack"] == "prod":  # no proxy, no exec: the task roles have no statement at all
+        assert not [r for r in resources(stack_graph, POLICY) if r["name"].endswith("-task-role")]
+    # The proxy takes the app users' passwords by default: no IAM needed.
+    assert not [r for r in resources(prod_variant(), POLICY) if r["name"].endswith("-task-role")]
+    settings = stack_settings("prod")
+    variant = graph_with("prod", database={**settings["database"], "proxy": True, "proxyIamAuth": True})
+    proxy = state_of(variant, "aws:rds/proxy:Proxy", "database-proxy")["arn"].split(":")[-1]
+    connect = [f"arn:aws:rds-db:us-east-1:123456789012:dbuser:{proxy}/{user}" for user in ("app_1", "app_2")]
+    for task in ("web-task", "queue-task", "job-analytics-task"):
         assert statements(variant, f"{task}-role") == [
-            {"Effect": "Allow", "Action": ["rds-db:connect"], "Resource": [connect]}]
+            {"Effect": "Allow", "Action": ["rds-db:connect"], "Resource": connect}]
 
 
 def test_operator_outputs_of_the_service_and_observability_tiers(stack_graph):
@@ -268,3 +340,12 @@ def test_operator_outputs_of_the_service_and_observability_tiers(stack_graph):
     assert outputs["warningTopicArn"] == f"arn:aws:sns:us-east-1:123456789012:nodeapi-{stack}-warning"
     assert outputs["criticalTopicArn"] == f"arn:aws:sns:us-east-1:123456789012:nodeapi-{stack}-critical"
     assert outputs["dashboardName"] == f"nodeapi-{stack}"
+
+
+def test_web_service_waits_for_what_ecs_uses_on_its_first_deploy(stack_graph):
+    """The hook's invoke-role policy and the infrastructure role's managed policy exist before the service: IAM
+    is eventually consistent, and the first deployment calls the hook and shifts traffic right away."""
+    depends = one(stack_graph, SERVICE, "web")["options"]["dependsOn"]
+    assert sorted(urn.rsplit("::", 1)[1] for urn in depends) == ["web-infrastructure", "web-migrations-invoke"]
+    assert [urn.split("$")[-1].split("::")[0] for urn in sorted(depends)] == [
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/rolePolicy:RolePolicy"]

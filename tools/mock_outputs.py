@@ -50,7 +50,11 @@ def _rds_proxy(name: str, inputs: State, region: str, account: str) -> State:
 
 def _replication_group(name: str, inputs: State, region: str, account: str) -> State:
     group = inputs.get("replicationGroupId") or name
-    base = f"{group}.{_digest(group, 6)}.ng.0001.{region[:2]}{region.split('-')[1][0]}{region[-1]}.cache.amazonaws.com"
+    short = f"{region[:2]}{region.split('-')[1][0]}{region[-1]}"
+    if inputs.get("clusterMode") == "enabled":  # clients find the shards through the configuration endpoint
+        return {"configurationEndpointAddress": f"clustercfg.{group}.{_digest(group, 6)}.{short}.cache.amazonaws.com",
+                "port": 6379}
+    base = f"{group}.{_digest(group, 6)}.ng.0001.{short}.cache.amazonaws.com"
     return {"primaryEndpointAddress": f"master.{base}", "readerEndpointAddress": f"replica.{base}", "port": 6379}
 
 
@@ -138,7 +142,126 @@ def _lambda_function(name: str, inputs: State, region: str, account: str) -> Sta
             "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST"}
 
 
+def _efs_id(type_token: str, name: str) -> str:
+    """`fs-…`, `fsap-…`, `fsmt-…`: the same id outputs_for gives the resource (see _ID_PREFIXES)."""
+    return f"{_ID_PREFIXES[type_token]}-{_digest(type_token + name, 17)}"
+
+
+def _efs_file_system(name: str, inputs: State, region: str, account: str) -> State:
+    fs = _efs_id(EFS_FILE_SYSTEM, name)
+    return {"arn": f"arn:aws:elasticfilesystem:{region}:{account}:file-system/{fs}", "ownerId": account,
+            "dnsName": f"{fs}.efs.{region}.amazonaws.com", "name": (inputs.get("tags") or {}).get("Name", ""),
+            "numberOfMountTargets": 0, "sizeInBytes": [{"value": 6144, "valueInIa": 0, "valueInStandard": 6144}]}
+
+
+def _efs_access_point(name: str, inputs: State, region: str, account: str) -> State:
+    fs = str(inputs.get("fileSystemId", "fs-0"))
+    return {"arn": f"arn:aws:elasticfilesystem:{region}:{account}:access-point/{_efs_id(EFS_ACCESS_POINT, name)}",
+            "fileSystemArn": f"arn:aws:elasticfilesystem:{region}:{account}:file-system/{fs}", "ownerId": account}
+
+
+def _efs_mount_target(name: str, inputs: State, region: str, account: str) -> State:
+    fs = str(inputs.get("fileSystemId", "fs-0"))
+    return {"fileSystemArn": f"arn:aws:elasticfilesystem:{region}:{account}:file-system/{fs}", "ownerId": account,
+            "dnsName": f"{fs}.efs.{region}.amazonaws.com", "networkInterfaceId": f"eni-{_digest(name, 17)}"}
+
+
+EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
+EFS_ACCESS_POINT = "aws:efs/accessPoint:AccessPoint"
+EFS_MOUNT_TARGET = "aws:efs/mountTarget:MountTarget"
+
+
+def _chat_configuration(kind: str, id_key: str | None) -> Callable[[str, State, str, str], State]:
+    """A Chatbot configuration: a global ARN (no region). The provider's id is the ARN for Slack and the team id
+    for Teams (`pulumi import` of either)."""
+
+    def make(name: str, inputs: State, region: str, account: str) -> State:
+        arn = f"arn:aws:chatbot::{account}:chat-configuration/{kind}/{inputs.get('configurationName') or name}"
+        return {"chatConfigurationArn": arn, "arn": arn, "id": inputs.get(id_key) if id_key else arn}
+
+    return make
+
+
+def _cloudfront_id(type_token: str, name: str) -> str:
+    """CloudFront IDs: 'E' and 13 upper-case letters and digits (e.g. E2QWRUHAPOMQZL)."""
+    return "E" + hashlib.sha256((type_token + name).encode()).hexdigest()[:13].upper()
+
+
+def _policy_id(type_token: str, name: str) -> str:
+    """Cache and headers policy IDs are UUIDs."""
+    h = hashlib.sha256((type_token + name).encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def _distribution(name: str, inputs: State, region: str, account: str) -> State:
+    distribution_id = _cloudfront_id("distribution", name)
+    return {
+        "id": distribution_id,
+        "arn": f"arn:aws:cloudfront::{account}:distribution/{distribution_id}",
+        "domainName": f"d{_digest('domain' + name, 13)}.cloudfront.net",
+        "hostedZoneId": "Z2FDTNDATAQYW2",  # every CloudFront distribution's alias target zone
+        "status": "Deployed",
+        "etag": f"E{_digest('etag' + name, 13).upper()}",
+        "callerReference": f"terraform-{_digest('caller' + name, 20)}",
+        "inProgressValidationBatches": 0,
+    }
+
+
+def _origin_access_control(name: str, inputs: State, region: str, account: str) -> State:
+    oac_id = _cloudfront_id("origin-access-control", name)
+    return {"id": oac_id, "arn": f"arn:aws:cloudfront::{account}:origin-access-control/{oac_id}",
+            "etag": f"E{_digest('etag' + name, 13).upper()}"}
+
+
+def _cloudfront_policy(kind: str) -> Callable[[str, State, str, str], State]:
+    def make(name: str, inputs: State, region: str, account: str) -> State:
+        policy_id = _policy_id(kind, name)
+        return {"id": policy_id, "arn": f"arn:aws:cloudfront::{account}:{kind}/{policy_id}",
+                "etag": f"E{_digest('etag' + name, 13).upper()}"}
+    return make
+
+
+def _bucket_object(name: str, inputs: State, region: str, account: str) -> State:
+    """An uploaded object: its ID is its key; SSE-S3 ETags are the MD5 of a single-part upload."""
+    bucket, key = inputs.get("bucket", name), inputs.get("key", name)
+    return {"id": key, "arn": f"arn:aws:s3:::{bucket}/{key}", "etag": inputs.get("sourceHash", _digest(key, 32)),
+            "versionId": _digest("version" + bucket + key, 32), "serverSideEncryption": "AES256",
+            "storageClass": "STANDARD"}
+
+
+def _eip(name: str, inputs: State, region: str, account: str) -> State:
+    """An Elastic IP: its allocation id is its id; the address is from TEST-NET-3 (RFC 5737), never routable."""
+    allocation = f"eipalloc-{_digest('aws:ec2/eip:Eip' + name, 17)}"
+    return {"allocationId": allocation, "publicIp": f"203.0.113.{int(_digest(name, 2), 16) % 254 + 1}",
+            "arn": f"arn:aws:ec2:{region}:{account}:elastic-ip/{allocation}"}
+
+
+def _network_interface(name: str, inputs: State, region: str, account: str) -> State:
+    eni = f"eni-{_digest('aws:ec2/networkInterface:NetworkInterface' + name, 17)}"
+    return {"arn": f"arn:aws:ec2:{region}:{account}:network-interface/{eni}",
+            "privateIp": f"10.255.0.{int(_digest(name, 2), 16) % 254 + 1}"}
+
+
+def _launch_template(name: str, inputs: State, region: str, account: str) -> State:
+    template = f"lt-{_digest('aws:ec2/launchTemplate:LaunchTemplate' + name, 17)}"
+    return {"arn": f"arn:aws:ec2:{region}:{account}:launch-template/{template}", "latestVersion": 1,
+            "defaultVersion": 1}
+
+
+def _autoscaling_group(name: str, inputs: State, region: str, account: str) -> State:
+    group = _physical_name("aws:autoscaling/group:Group", name, inputs)
+    return {"name": group, "arn": f"arn:aws:autoscaling:{region}:{account}:autoScalingGroup:"
+                                  f"{_digest(group, 8)}-0000-4000-8000-{_digest(group, 12)}:autoScalingGroupName/{group}"}
+
+
 _SPECIFIC: dict[str, Callable[[str, State, str, str], State]] = {
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": _chat_configuration("slack-channel", None),
+    "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration": _chat_configuration(
+        "microsoft-teams-channel", "teamId"),
+    "aws:ec2/eip:Eip": _eip,
+    "aws:ec2/networkInterface:NetworkInterface": _network_interface,
+    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
+    "aws:autoscaling/group:Group": _autoscaling_group,
     "aws:rds/instance:Instance": _rds_instance,
     "aws:rds/proxy:Proxy": _rds_proxy,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
@@ -154,6 +277,14 @@ _SPECIFIC: dict[str, Callable[[str, State, str, str], State]] = {
     "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
     "random:index/randomPassword:RandomPassword": _random_password,
     "aws:lambda/function:Function": _lambda_function,
+    EFS_FILE_SYSTEM: _efs_file_system,
+    EFS_ACCESS_POINT: _efs_access_point,
+    EFS_MOUNT_TARGET: _efs_mount_target,
+    "aws:cloudfront/distribution:Distribution": _distribution,
+    "aws:cloudfront/originAccessControl:OriginAccessControl": _origin_access_control,
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": _cloudfront_policy("response-headers-policy"),
+    "aws:cloudfront/cachePolicy:CachePolicy": _cloudfront_policy("cache-policy"),
+    "aws:s3/bucketObjectv2:BucketObjectv2": _bucket_object,
 }
 
 # ARN resource-part formats for the services whose ARNs other resources reference.
@@ -172,6 +303,9 @@ _ARN_BY_TYPE = {
     "aws:cloudwatch/logGroup:LogGroup": "arn:aws:logs:{region}:{account}:log-group:{name}",
     "aws:cloudwatch/eventRule:EventRule": "arn:aws:events:{region}:{account}:rule/{name}",
     "aws:cloudwatch/metricAlarm:MetricAlarm": "arn:aws:cloudwatch:{region}:{account}:alarm:{name}",
+    "aws:iam/instanceProfile:InstanceProfile": "arn:aws:iam::{account}:instance-profile/{name}",
+    "aws:appautoscaling/scheduledAction:ScheduledAction":
+        "arn:aws:autoscaling:{region}:{account}:scheduledAction:{name}",
 }
 
 
@@ -191,12 +325,22 @@ _ID_PREFIXES = {
     "aws:ec2/vpc:Vpc": "vpc",
     "aws:ec2/routeTable:RouteTable": "rtb",
     "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/networkInterface:NetworkInterface": "eni",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt",
     "aws:ec2/internetGateway:InternetGateway": "igw",
     "aws:ec2/natGateway:NatGateway": "nat",
     "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
     "aws:ec2/flowLog:FlowLog": "fl",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+    "aws:efs/fileSystem:FileSystem": "fs",
+    "aws:efs/accessPoint:AccessPoint": "fsap",
+    "aws:efs/mountTarget:MountTarget": "fsmt",
+}
+# Types whose id is the id of the resource they configure (AWS has no separate identifier for them).
+_ID_FROM_INPUT = {
+    "aws:efs/fileSystemPolicy:FileSystemPolicy": "fileSystemId",
+    "aws:efs/backupPolicy:BackupPolicy": "fileSystemId",
 }
 
 
@@ -208,11 +352,13 @@ def outputs_for(type_token: str, name: str, inputs: State, region: str, account:
     state["arn"] = _generic_arn(type_token, physical, region, account)
     state.setdefault("tagsAll", inputs.get("tags", {}))
     maker = _SPECIFIC.get(type_token)
-    if maker:
-        state.update(maker(name, inputs, region, account))
-    resource_id = state.get("identifier") or (physical if _service(type_token) in ("s3", "iam", "ecs") else f"{_service(type_token)}-{_digest(type_token + name, 17)}")
+    specific = maker(name, inputs, region, account) if maker else {}
+    state.update(specific)
+    resource_id = specific.get("id") or state.get("identifier") or (physical if _service(type_token) in ("s3", "iam", "ecs", "autoscaling") else f"{_service(type_token)}-{_digest(type_token + name, 17)}")
     if type_token in _ID_PREFIXES:
         resource_id = f"{_ID_PREFIXES[type_token]}-{_digest(type_token + name, 17)}"
+    if isinstance(inputs.get(_ID_FROM_INPUT.get(type_token, "")), str):
+        resource_id = inputs[_ID_FROM_INPUT[type_token]]
     state["id"] = resource_id
     return resource_id, state
 

@@ -56,8 +56,13 @@ READS_DECLARED_STATE = frozenset({"aws:lb/getListenerRule:getListenerRule"})
 
 def declared_listener_rule(state: dict) -> dict:
     """A listener rule's state in the getListenerRule shape (blocks become lists: `forward` -> `forwards`)."""
+    def forward_block(forward: dict) -> dict:
+        block = {k: v for k, v in forward.items() if k != "stickiness"}
+        return {**block, **({"stickinesses": [forward["stickiness"]]} if "stickiness" in forward else {})}
+
     actions = [{**{k: v for k, v in a.items() if k != "forward"},
-                **({"forwards": [a["forward"]]} if "forward" in a else {})} for a in state.get("actions", [])]
+                **({"forwards": [forward_block(a["forward"])]} if "forward" in a else {})}
+               for a in state.get("actions", [])]
     return {**state, "actions": actions}
 
 
@@ -138,7 +143,7 @@ def _options(request) -> dict[str, Any]:
     implicit = {urn for deps in request.propertyDependencies.values() for urn in deps.urns}
     explicit = sorted(set(request.dependencies) - implicit - {request.parent})
     provider = request.provider.rsplit("::", 1)[0] if request.provider else None
-    return {
+    options = {
         "protect": bool(request.protect),
         "ignoreChanges": sorted(request.ignoreChanges),
         "dependsOn": explicit,
@@ -146,3 +151,16 @@ def _options(request) -> dict[str, Any]:
         "deleteBeforeReplace": bool(request.deleteBeforeReplace),
         "provider": provider,
     }
+    # The program's own aliases (a child moved under a component...), not the type renames provider SDKs add to
+    # every resource of a renamed type; recorded only when set, so graphs without them keep their shape.
+    aliases = [alias for alias in map(_alias, request.aliases) if "type" not in alias.get("spec", {})]
+    if aliases:
+        options["aliases"] = aliases
+    return options
+
+
+def _alias(alias) -> dict[str, Any]:
+    """An alias as the engine receives it: a full URN, or a spec (name, type, parent...)."""
+    from google.protobuf.json_format import MessageToDict
+
+    return MessageToDict(alias)

@@ -4,6 +4,7 @@
     python -m tools.preview <stack> --json          the whole graph as deterministic JSON
     python -m tools.preview <stack> --diff BASE.json  Markdown diff against a base graph, with the cost line
     python -m tools.preview <stack> --cost          itemised monthly cost estimate (docs/cost.md)
+    python -m tools.preview <stack> --config-file FILE ...  render FILE instead of Pulumi.<stack>.yaml
 
 No Pulumi CLI, no credentials: `secure:` config values are shown as `[secret]`.
 """
@@ -41,16 +42,29 @@ def available_stacks(root: Path = ROOT) -> list[str]:
     return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
 
 
-def load_stack_config(stack: str, project: str, root: Path = ROOT) -> tuple[dict[str, str], list[str]]:
-    """Config as the engine passes it (strings, objects as JSON) and the keys that are secret."""
+def stack_file(stack: str, root: Path = ROOT, config_file: Path | None = None) -> Path:
+    """The stack's config file: `config_file` (as `pulumi --config-file`), else Pulumi.<stack>.yaml."""
+    if config_file is not None:
+        return config_file
     path = root / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise PreviewError(f"no stack {stack!r}: {path.name} not found; stacks: {', '.join(available_stacks(root))}", 2)
-    document = yaml.safe_load(path.read_text()) or {}
+    return path
+
+
+def load_stack_config(stack: str, project: str, root: Path = ROOT,
+                      config_file: Path | None = None) -> tuple[dict[str, str], list[str]]:
+    """Config as the engine passes it (strings, objects as JSON) and the keys that are secret."""
+    from settings.loader import SettingsError, read_stack_file
+
+    try:
+        document_config = read_stack_file(stack_file(stack, root, config_file))
+    except SettingsError as exc:
+        raise PreviewError(str(exc), 2) from None
     config: dict[str, str] = {}
     secret_keys: list[str] = []
-    for key, value in (document.get("config") or {}).items():
-        full_key = key if ":" in key else f"{project}:{key}"
+    for key, value in document_config.items():
+        full_key = key if ":" in str(key) else f"{project}:{key}"
         masked, had_secret = _mask_secure(value)
         if had_secret:
             secret_keys.append(full_key)
@@ -82,7 +96,7 @@ def _mask_secure(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
-def run_program(stack: str, root: Path = ROOT, settings: dict | None = None):
+def run_program(stack: str, root: Path = ROOT, settings: dict | None = None, config_file: Path | None = None):
     """Run the program under mocks; returns (project, monitor, outputs). `settings` replaces the file's."""
     import pulumi
     from pulumi.runtime import settings as runtime_settings
@@ -93,7 +107,7 @@ def run_program(stack: str, root: Path = ROOT, settings: dict | None = None):
     from .mocks import AwsMocks, RecordingMonitor
 
     project = load_project(root)
-    config, secret_keys = load_stack_config(stack, project, root)
+    config, secret_keys = load_stack_config(stack, project, root, config_file)
     if settings is not None:
         config[f"{project}:settings"] = json.dumps(settings)
     runtime_settings.reset_options(project=project, stack=stack)
@@ -102,6 +116,9 @@ def run_program(stack: str, root: Path = ROOT, settings: dict | None = None):
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     sys.path.insert(0, str(root))
+    from settings import loader
+
+    loader.config_file_label = str(config_file) if config_file else None
     try:
         _sync_await(run_pulumi_func(lambda: runpy.run_path(str(root / "__main__.py"), run_name="__main__")))
         outputs = _sync_await(_resolve_outputs(runtime_settings.get_root_resource().outputs))
@@ -110,6 +127,7 @@ def run_program(stack: str, root: Path = ROOT, settings: dict | None = None):
         raise PreviewError(str(exc), 2, declared) from None
     finally:
         sys.path.remove(str(root))
+        loader.config_file_label = None
     return project, monitor, outputs
 
 
@@ -146,9 +164,10 @@ async def _resolve_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
     return resolved
 
 
-def build_graph(stack: str, root: Path = ROOT, settings: dict | None = None) -> dict[str, Any]:
+def build_graph(stack: str, root: Path = ROOT, settings: dict | None = None,
+                config_file: Path | None = None) -> dict[str, Any]:
     """The whole graph in the `--json` shape, resources sorted by URN."""
-    project, monitor, outputs = run_program(stack, root, settings)
+    project, monitor, outputs = run_program(stack, root, settings, config_file)
     return _graph(project, stack, monitor, outputs)
 
 
@@ -179,19 +198,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.preview", description=__doc__.split("\n")[0])
     parser.add_argument("stack", help="stack name, e.g. staging or prod")
     parser.add_argument("--project-dir", type=Path, default=ROOT, help="project to render (default: this repo)")
+    parser.add_argument("--config-file", type=Path, metavar="FILE",
+                        help="stack config file to use instead of Pulumi.<stack>.yaml (as `pulumi --config-file`)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="print the graph as JSON")
     mode.add_argument("--diff", metavar="BASE.json", help="print a Markdown diff against a base graph")
     mode.add_argument("--cost", action="store_true", help="print the itemised monthly cost estimate")
     args = parser.parse_args(argv)
+    root, config_file = args.project_dir.resolve(), args.config_file and args.config_file.resolve()
     try:
-        graph = build_graph(args.stack, root=args.project_dir.resolve())
+        graph = build_graph(args.stack, root=root, config_file=config_file)
         if args.json:
             sys.stdout.write(to_json(graph))
         elif args.diff:
-            sys.stdout.write(_diff(args.diff, graph, cost_overrides(args.stack, args.project_dir.resolve())))
+            sys.stdout.write(_diff(args.diff, graph, cost_overrides(args.stack, root, config_file)))
         elif args.cost:
-            sys.stdout.write(_cost(graph, cost_overrides(args.stack, args.project_dir.resolve())))
+            sys.stdout.write(_cost(graph, cost_overrides(args.stack, root, config_file)))
         else:
             from .tree import render_tree
 
@@ -202,12 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def cost_overrides(stack: str, root: Path = ROOT) -> dict[str, float]:
+def cost_overrides(stack: str, root: Path = ROOT, config_file: Path | None = None) -> dict[str, float]:
     """The stack's `cost.assumptions` (already validated by the program's settings model)."""
     from settings.cost import CostSettings
 
     project = load_project(root)
-    config, _ = load_stack_config(stack, project, root)
+    config, _ = load_stack_config(stack, project, root, config_file)
     raw = json.loads(config.get(f"{project}:settings", "{}"))
     return CostSettings.model_validate(raw.get("cost") or {}).assumptions.overrides()
 

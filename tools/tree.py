@@ -39,6 +39,11 @@ KEY_PROPS: dict[str, tuple[str, ...]] = {
     "aws:wafv2/webAcl:WebAcl": ("name", "scope"),
     "aws:cloudwatch/metricAlarm:MetricAlarm": ("name", "threshold"),
     "aws:sns/topic:Topic": ("name",),
+    "aws:cloudfront/distribution:Distribution": ("aliases", "priceClass", "httpVersion"),
+    "aws:cloudfront/originAccessControl:OriginAccessControl": ("name", "signingBehavior"),
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": ("name",),
+    "aws:cloudfront/cachePolicy:CachePolicy": ("name", "minTtl", "defaultTtl", "maxTtl"),
+    "aws:s3/bucketObjectv2:BucketObjectv2": ("key", "contentType", "cacheControl"),
 }
 SKIP = {"tags", "tagsAll", "__defaults"}
 MAX_GENERIC = 3

@@ -87,7 +87,8 @@ def route_entry(hosts: list[str], paths: list[str], n: int) -> dict:
 
 
 def app_outputs(admin: str = "web") -> dict:
-    service = {"access": "public", "serviceName": "s", "taskFamily": "f", "containerName": "c", "logGroupName": "g",
+    service = {"access": "public", "deployment": "blue-green", "serviceName": "s", "taskFamily": "f",
+               "containerName": "c", "logGroupName": "g",
                "subnetIds": [], "securityGroupIds": [], "execEnabled": False}
     return {"maintenanceAdminService": admin, "services": {
         "bot": {**service, "routes": [route_entry(["bot.example.com"], ["/tg/*"], 1)]},

@@ -6,11 +6,12 @@ import copy
 import pytest
 
 from ops.errors import UsageError
-from ops.outputs import decode, pick_public, pick_service, routes_of, type_problem
+from ops.outputs import decode, pick_blue_green, pick_service, routes_of, type_problem
 
 ROUTE = {"productionListenerRuleArn": "arn:p", "testListenerRuleArn": "arn:t", "blueTargetGroupArn": "arn:b",
          "greenTargetGroupArn": "arn:g", "hosts": [], "paths": ["/*"]}
-SERVICE = {"serviceName": "app-web", "access": "public", "taskFamily": "app-web", "containerName": "web",
+SERVICE = {"serviceName": "app-web", "access": "public", "deployment": "blue-green", "taskFamily": "app-web",
+           "containerName": "web",
            "logGroupName": "/app/web", "subnetIds": ["s-1"], "securityGroupIds": ["sg-1"], "execEnabled": False,
            "routes": [ROUTE]}
 JOB = {"taskFamily": "app-report", "containerName": "report", "logGroupName": "/app/report",
@@ -31,20 +32,29 @@ def changed(path: tuple, value) -> dict:
 
 
 def test_a_well_formed_service_and_job_pass():
-    assert type_problem("services", {"web": SERVICE, "worker": {**SERVICE, "access": "none", "routes": []},
-                                     "api": {**SERVICE, "migrationLogGroupName": "/app/api-migrations"}}) is None
+    single = {k: v for k, v in ROUTE.items() if k not in ("testListenerRuleArn", "greenTargetGroupArn")}
+    assert type_problem("services", {
+        "web": SERVICE, "worker": {**SERVICE, "access": "none", "deployment": "rolling", "routes": []},
+        "api": {**SERVICE, "migrationLogGroupName": "/app/api-migrations"},
+        "files": {**SERVICE, "deployment": "rolling", "routes": [single]}}) is None
     assert type_problem("jobs", {"report": JOB}) is None
 
 
 @pytest.mark.parametrize("service, problem", [
     (changed(("execEnabled",), "yes"), "key services.web.execEnabled must be true or false"),
     (changed(("access",), "private"), "key services.web.access must be one of public, internal, none (got 'private')"),
+    (changed(("deployment",), "canary"),
+     "key services.web.deployment must be one of blue-green, rolling (got 'canary')"),
+    (changed(("routes", 0, "greenTargetGroupArn"), None),
+     "key services.web.routes: a blue-green service's routes need greenTargetGroupArn and testListenerRuleArn"),
+    (changed(("routes", 0, "testListenerRuleArn"), 7), "key services.web.routes[0].testListenerRuleArn must be a "
+                                                         "non-empty string"),
     (changed(("subnetIds",), "s-1"), "key services.web.subnetIds must be a list of strings"),
     (changed(("containerName",), None), "key services.web: missing field(s) containerName"),
     (changed(("routes",), {}), "key services.web.routes must be a list of route objects"),
     (changed(("routes", 0, "hosts"), "a.example.com"), "key services.web.routes[0].hosts must be a list of strings"),
-    (changed(("routes", 0, "greenTargetGroupArn"), None),
-     "key services.web.routes[0]: missing field(s) greenTargetGroupArn"),
+    (changed(("routes", 0, "blueTargetGroupArn"), None),
+     "key services.web.routes[0]: missing field(s) blueTargetGroupArn"),
     (changed(("migrationLogGroupName",), ""), "key services.web.migrationLogGroupName must be a non-empty string"),
     ("not an object", "key services.web must be an object"),
 ])
@@ -83,10 +93,14 @@ def test_pick_service():
     assert str(unknown.value) == "no service 'api' in the outputs; services: bot, web, worker"
 
 
-def test_pick_public_needs_a_route():
+def test_rollback_needs_a_blue_green_service_with_a_route():
     with pytest.raises(UsageError) as empty:
-        pick_public(outputs(web={**SERVICE, "routes": []}), None)
+        pick_blue_green(outputs(web={**SERVICE, "routes": []}), None)
     assert str(empty.value) == "key services.web.routes is empty: a public service needs at least one route"
+    with pytest.raises(UsageError) as rolling:
+        pick_blue_green(outputs(web={**SERVICE, "deployment": "rolling"}), None)
+    assert str(rolling.value) == ("service web deploys rolling (it holds single-writer state): one target group, "
+                                  "nothing to roll back to; deploy the previous image instead")
 
 
 def test_routes_of():

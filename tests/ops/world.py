@@ -31,13 +31,20 @@ LOADER = botocore.loaders.create_loader()  # shared by every client of the tests
 
 @dataclass(frozen=True)
 class Service:
-    """A service of the fake app: access, routes (hosts, paths), secrets it receives, migrations, exec."""
+    """A service of the fake app: access, routes (hosts, paths), secrets it receives, migrations, exec, and
+    whether it deploys rolling (single-writer state: one target group per route, no test rule)."""
 
     access: str = "none"
     routes: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
     secrets: tuple[str, ...] = ("JWT_SECRET", "DATABASE_PASSWORD")
     migrations: bool = False
     exec_enabled: bool = False
+    rolling: bool = False
+
+    @property
+    def deployment(self) -> str:
+        """As components/stack_outputs.py says it: blue-green for public services without single-writer state."""
+        return "blue-green" if self.routes and not self.rolling else "rolling"
 
 
 # The default app: one public web service with one route, a queue worker, an analytics job.
@@ -139,17 +146,21 @@ def load_balancer(world: World, app: dict[str, Service]) -> dict:
     routes = {}
     for service, spec in app.items():
         routes[service] = []
+        colors = ("blue",) if spec.rolling else ("blue", "green")
         for index, (hosts, paths) in enumerate(spec.routes):
             tgs = [elb.create_target_group(Name=f"{name}-{service[:6]}{index}-{color[0]}", Protocol="HTTP", Port=3000,
                                            VpcId=o["vpcId"], TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
-                   for color in ("blue", "green")]
+                   for color in colors]
             priority = next(priorities)
+            weights = dict(zip(tgs, (100, 0)))
             rules = [elb.create_rule(ListenerArn=listener, Priority=priority, Conditions=route_conditions(hosts, paths),
-                                     Actions=[forward({tgs[0]: 100, tgs[1]: 0})])["Rules"][0]["RuleArn"]
-                     for listener in (https, test)]
-            routes[service].append({"productionListenerRuleArn": rules[0], "testListenerRuleArn": rules[1],
-                                    "blueTargetGroupArn": tgs[0], "greenTargetGroupArn": tgs[1],
-                                    "hosts": list(hosts), "paths": list(paths)})
+                                     Actions=[forward(weights)])["Rules"][0]["RuleArn"]
+                     for listener in ((https,) if spec.rolling else (https, test))]
+            route = {"hosts": list(hosts), "paths": list(paths), "productionListenerRuleArn": rules[0],
+                     "blueTargetGroupArn": tgs[0]}
+            if not spec.rolling:
+                route.update(testListenerRuleArn=rules[1], greenTargetGroupArn=tgs[1])
+            routes[service].append(route)
     return {"albArn": alb, "albDnsName": f"{name}.elb.example", "httpsListenerArn": https, "testListenerArn": test,
             "maintenanceAdminPaths": ADMIN_PATHS, "maintenanceAllowedCidrs": ALLOWED_CIDRS,
             "maintenanceAdminService": "web" if "web" in routes and routes["web"] else next(
@@ -211,7 +222,8 @@ def services(world: World, app: dict[str, Service], jobs: dict[str, tuple[str, .
         awsvpc = {"subnets": network["subnetIds"], "securityGroups": network["securityGroupIds"]}
         ecs.create_service(cluster=name, serviceName=family, taskDefinition=task, desiredCount=2, launchType="FARGATE",
                            networkConfiguration={"awsvpcConfiguration": awsvpc})
-        entries[service] = {"serviceName": family, "access": spec.access, "taskFamily": family,
+        entries[service] = {"serviceName": family, "access": spec.access, "deployment": spec.deployment,
+                            "taskFamily": family,
                             "containerName": service, "logGroupName": f"/{name}/{service}", **network,
                             "execEnabled": spec.exec_enabled, "routes": routes[service]}
         if spec.migrations:

@@ -14,7 +14,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from policy.rules import RULES, STACK_RULES, check_s3_bucket_settings, violations
+from policy.rules import RULES, STACK_RULES, check_s3_bucket_settings, check_s3_tls_only, violations
 from tests.helpers import ROOT
 
 RDS = "aws:rds/instance:Instance"
@@ -25,13 +25,38 @@ LISTENER = "aws:lb/listener:Listener"
 RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
+EFS = "aws:efs/fileSystem:FileSystem"
+EFS_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
+ACCESS_POINT = "aws:efs/accessPoint:AccessPoint"
+DENY_PLAINTEXT = {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "*", "Resource": "arn:fs",
+                  "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+ALLOW_ROLE = {"Effect": "Allow", "Principal": {"AWS": "arn:role"}, "Action": ["elasticfilesystem:ClientMount"],
+              "Resource": "arn:fs"}
+NO_TLS = "policy must deny every principal all actions when aws:SecureTransport is false"
 EDGE = {"Exposure": "public-load-balancer"}
 REDIRECT = [{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}]
 WORLD_OPEN = ("is open to the internet; only tcp 80/443 on the load balancer's group "
               "(tag Exposure=public-load-balancer) may be")
+DIST = "aws:cloudfront/distribution:Distribution"
+HTTPS_BEHAVIOUR = {"viewerProtocolPolicy": "redirect-to-https"}
+ACM_TLS12 = {"acmCertificateArn": "arn:aws:acm:us-east-1:1:certificate/x", "sslSupportMethod": "sni-only",
+             "minimumProtocolVersion": "TLSv1.2_2021"}
+ALB_ORIGIN = {"originId": "api", "domainName": "alb.elb.amazonaws.com",
+              "customOriginConfig": {"originProtocolPolicy": "https-only", "originSslProtocols": ["TLSv1.2"]}}
+S3_ORIGIN = {"originId": "s3", "domainName": "b.s3.us-east-1.amazonaws.com", "originAccessControlId": "E2QWRUHAPOMQZL"}
 GOOD_CONTAINER = {"name": "web", "user": "1000:1000", "readonlyRootFilesystem": True,
                   "environment": [{"name": "KMS_KEY_ID", "value": "arn:aws:kms:k"}, {"name": "PORT", "value": "3000"}],
                   "secrets": [{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:s"}]}
+
+
+def efs_policy(*statements: dict) -> dict:
+    return {"fileSystemId": "fs-1", "policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)})}
+
+
+def efs_task(**efs) -> dict:
+    """A task definition with the tmp volume and one EFS volume configured with `efs`."""
+    return {**task(), "volumes": [{"name": "tmp"}, {"name": "volume-data", "efsVolumeConfiguration": {
+        "fileSystemId": "fs-1", **efs}}]}
 
 
 def task(**changes) -> dict:
@@ -82,6 +107,26 @@ CASES = {
                                   "transitEncryptionMode": "preferred"}, {},
          ["transitEncryptionMode must be required (preferred also accepts plaintext), got preferred"]),
     ],
+    "efs-encryption": [
+        ("encrypted", EFS, {"encrypted": True, "kmsKeyId": "arn:aws:kms:k"}, {}, []),
+        ("unset", EFS, {}, {}, ["encrypted must be true, got unset"]),
+        ("off", EFS, {"encrypted": False}, {}, ["encrypted must be true, got false"]),
+    ],
+    "efs-policy-requires-tls": [
+        ("deny plaintext", EFS_POLICY, efs_policy(DENY_PLAINTEXT, ALLOW_ROLE), {}, []),
+        ("deny with bare star principal", EFS_POLICY, efs_policy({**DENY_PLAINTEXT, "Principal": "*"}), {}, []),
+        ("allow only", EFS_POLICY, efs_policy(ALLOW_ROLE), {}, [NO_TLS]),
+        ("deny for one role", EFS_POLICY, efs_policy({**DENY_PLAINTEXT, "Principal": {"AWS": "arn:role"}}), {},
+         [NO_TLS]),
+        ("deny only mounts", EFS_POLICY, efs_policy({**DENY_PLAINTEXT, "Action": "elasticfilesystem:ClientMount"}),
+         {}, [NO_TLS]),
+        ("allow plaintext", EFS_POLICY, efs_policy({**DENY_PLAINTEXT, "Effect": "Allow"}), {}, [NO_TLS]),
+    ],
+    "efs-access-point-non-root": [
+        ("app user", ACCESS_POINT, {"posixUser": {"uid": 1001.0, "gid": 1001.0}}, {}, []),
+        ("root", ACCESS_POINT, {"posixUser": {"uid": 0, "gid": 0}}, {}, ["posixUser.uid must be a non-root user, got 0"]),
+        ("no posix user", ACCESS_POINT, {}, {}, ["posixUser.uid must be a non-root user, got unset"]),
+    ],
     "s3-encryption": [
         ("kms", SSE, {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}]}, {}, []),
         ("no rules", SSE, {"rules": []}, {},
@@ -108,6 +153,36 @@ CASES = {
         ("http forward", LISTENER, {"defaultActions": [{"type": "forward", "targetGroupArn": "arn:tg"}]}, {},
          ["an HTTP listener may only redirect to HTTPS (defaultActions: one redirect with protocol HTTPS)"]),
     ],
+    "cloudfront-viewer-tls": [
+        ("https everywhere", DIST, {"defaultCacheBehavior": HTTPS_BEHAVIOUR, "viewerCertificate": ACM_TLS12,
+                                    "orderedCacheBehaviors": [{"pathPattern": "/static/*",
+                                                               "viewerProtocolPolicy": "https-only"}]}, {}, []),
+        ("tls 1.3 policy", DIST, {"defaultCacheBehavior": HTTPS_BEHAVIOUR,
+                                  "viewerCertificate": {**ACM_TLS12, "minimumProtocolVersion": "TLSv1.3_2025"}}, {}, []),
+        ("plain http and default certificate", DIST, {
+            "defaultCacheBehavior": {"viewerProtocolPolicy": "allow-all"},
+            "orderedCacheBehaviors": [{"pathPattern": "/static/*", "viewerProtocolPolicy": "allow-all"}],
+            "viewerCertificate": {"cloudfrontDefaultCertificate": True}}, {}, [
+            "default behaviour: viewerProtocolPolicy must be redirect-to-https or https-only, got allow-all",
+            "behaviour /static/*: viewerProtocolPolicy must be redirect-to-https or https-only, got allow-all",
+            "viewerCertificate: the *.cloudfront.net certificate allows TLS 1.0; use an ACM certificate (us-east-1) "
+            "with minimumProtocolVersion TLSv1.2_2021"]),
+        ("tls 1.0 policy", DIST, {"defaultCacheBehavior": HTTPS_BEHAVIOUR,
+                                  "viewerCertificate": {**ACM_TLS12, "minimumProtocolVersion": "TLSv1_2016"}}, {},
+         ["viewerCertificate.minimumProtocolVersion must be TLS 1.2 or newer (e.g. TLSv1.2_2021), got TLSv1_2016"]),
+        ("other type", "aws:s3/bucket:Bucket", {}, {}, []),
+    ],
+    "cloudfront-origins": [
+        ("alb over tls 1.2 and s3 through oac", DIST, {"origins": [ALB_ORIGIN, S3_ORIGIN]}, {}, []),
+        ("http origin with old tls", DIST, {"origins": [{**ALB_ORIGIN, "customOriginConfig": {
+            "originProtocolPolicy": "match-viewer", "originSslProtocols": ["TLSv1", "TLSv1.2"]}}]}, {}, [
+            "origin api: originProtocolPolicy must be https-only, got match-viewer",
+            "origin api: originSslProtocols must be [TLSv1.2], got [TLSv1, TLSv1.2]"]),
+        ("s3 without oac", DIST, {"origins": [{"originId": "s3", "domainName": "b.s3.amazonaws.com",
+                                               "s3OriginConfig": {"originAccessIdentity": "origin-access-identity/x"}}]},
+         {}, ["origin s3: an S3 origin must read through an origin access control (originAccessControlId), "
+              "not a public bucket or a legacy origin access identity"]),
+    ],
     "no-world-ingress": [
         ("lb https", RULE, {"cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443,
                             "tags": EDGE}, {}, []),
@@ -127,6 +202,10 @@ CASES = {
          [f"ingress tcp 3000 from 0.0.0.0/0 {WORLD_OPEN}"]),
         ("egress rule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
          {"cidrIpv4": "0.0.0.0/0", "ipProtocol": "-1"}, {}, []),
+        ("from the private subnets", RULE, {"cidrIpv4": "10.30.64.0/20", "ipProtocol": "-1"}, {}, []),
+        # An auto scaling group's tags are a list of {key, value, propagateAtLaunch}: not an ingress, no crash.
+        ("auto scaling group", "aws:autoscaling/group:Group",
+         {"tags": [{"key": "Name", "value": "nat", "propagateAtLaunch": False}]}, {}, []),
     ],
     "ecs-no-secrets-in-environment": [
         ("secrets through valueFrom", TASK, task(), {}, []),
@@ -155,6 +234,16 @@ CASES = {
         ("root by name", TASK, task(user="root"), {}, ["container web: user must be a non-root user, got root"]),
         ("unset", TASK, task(user=None), {}, ["container web: user must be a non-root user, got unset (root)"]),
     ],
+    "ecs-efs-transit-encryption": [
+        ("tls and iam", TASK, efs_task(transitEncryption="ENABLED", authorizationConfig={
+            "accessPointId": "fsap-1", "iam": "ENABLED"}), {}, []),
+        ("no efs volume", TASK, task(), {}, []),
+        ("plaintext, anonymous", TASK, efs_task(), {}, [
+            "volume volume-data: transitEncryption must be ENABLED, got unset",
+            "volume volume-data: authorizationConfig.iam must be ENABLED, got unset"]),
+        ("tls without iam", TASK, efs_task(transitEncryption="ENABLED", authorizationConfig={"iam": "DISABLED"}), {},
+         ["volume volume-data: authorizationConfig.iam must be ENABLED, got DISABLED"]),
+    ],
     "kms-key-rotation": [
         ("rotating", "aws:kms/key:Key", {"enableKeyRotation": True}, {}, []),
         ("not rotating", "aws:kms/key:Key", {"enableKeyRotation": False}, {}, ["enableKeyRotation must be true"]),
@@ -171,6 +260,8 @@ CASES = {
          ["prod resources that hold data or keys need the protect option"]),
         ("staging unprotected", "aws:backup/vault:Vault", {}, {"stack": "staging", "protect": False}, []),
         ("prod stateless", "aws:sqs/queue:Queue", {}, {"stack": "prod", "protect": False}, []),
+        ("prod unprotected file system", EFS, {}, {"stack": "prod", "protect": False},
+         ["prod resources that hold data or keys need the protect option"]),
     ],
 }
 BY_NAME = {rule.name: rule for rule in RULES}
@@ -204,6 +295,30 @@ def test_stack_rule_every_bucket_has_its_settings():
     assert check_s3_bucket_settings(BUCKETS + [(PAB, {"bucket": "b"})]) == []
 
 
+TLS_DENY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Sid": "Read", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "s3:GetObject",
+     "Resource": "arn:aws:s3:::a/*"},
+    {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+     "Resource": ["arn:aws:s3:::a", "arn:aws:s3:::a/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+
+
+def test_stack_rule_every_bucket_denies_plain_http():
+    buckets = [("aws:s3/bucket:Bucket", {"bucket": "a"}), ("aws:s3/bucket:Bucket", {"bucket": "b"})]
+    allow_only = json.dumps({"Statement": [json.loads(TLS_DENY)["Statement"][0]]})
+    assert check_s3_tls_only(buckets + [(POLICY, {"bucket": "a", "policy": TLS_DENY}),
+                                        (POLICY, {"bucket": "b", "policy": allow_only})]) == [
+        "bucket b has no bucket policy denying aws:SecureTransport false"]
+    assert check_s3_tls_only(buckets + [(POLICY, {"bucket": n, "policy": TLS_DENY}) for n in "ab"]) == []
+    narrow = json.loads(TLS_DENY)
+    narrow["Statement"][1]["Action"] = "s3:PutObject"  # reads over plain HTTP would still be allowed
+    allowing = json.loads(TLS_DENY)
+    allowing["Statement"][1]["Effect"] = "Allow"  # the same shape, the opposite meaning
+    for policy in ("[secret]", json.dumps(narrow), json.dumps(allowing)):
+        assert check_s3_tls_only(buckets[:1] + [(POLICY, {"bucket": "a", "policy": policy})]) == [
+            "bucket a has no bucket policy denying aws:SecureTransport false"]
+
+
 def test_violations_of_a_graph_name_rule_and_resource():
     resource = {"urn": "urn:db", "type": RDS, "custom": True, "inputs": {"storageEncrypted": True,
                 "backupRetentionPeriod": 7}, "options": {"protect": True}}
@@ -212,6 +327,7 @@ def test_violations_of_a_graph_name_rule_and_resource():
     assert violations({"resources": [resource, bucket]}, "staging") == [
         ("s3-bucket-settings", "stack", "bucket x has no server-side encryption configuration"),
         ("s3-bucket-settings", "stack", "bucket x has no public access block"),
+        ("s3-tls-only", "stack", "bucket x has no bucket policy denying aws:SecureTransport false"),
     ]
     assert [(r, u) for r, u, _ in violations({"resources": [resource]}, "prod")] == [
         ("rds-deletion-safety", "urn:db"), ("rds-deletion-safety", "urn:db"), ("rds-backup-retention", "urn:db")]

@@ -56,6 +56,9 @@ BREAKS = {
     "bucket without public access block": (
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "access-logs-public-access-block",
         lambda i: i.update(bucket="elsewhere"), ["s3-bucket-settings"]),
+    "bucket policy without the TLS deny": (
+        "aws:s3/bucketPolicy:BucketPolicy", "backup-bucket-policy",
+        lambda i: i.update(policy=json.dumps({"Version": "2012-10-17", "Statement": []})), ["s3-tls-only"]),
 }
 
 

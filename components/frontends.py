@@ -1,0 +1,52 @@
+"""The app's static frontends (`sites.<name>`) and the optional CloudFront in front of the API (`cdn`)."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+
+from settings.model import StackSettings
+
+from .api_cdn import ApiCdn, ApiCdnArgs
+from .site import Site, SiteArgs, site_bucket_name
+from .stack_names import StackNames
+
+
+@dataclass(frozen=True, kw_only=True)
+class FrontendsArgs:
+    """Settings, names, and the ALB the API CDN fronts (None when no service is public)."""
+
+    settings: StackSettings
+    names: StackNames
+    account_id: str
+    project_dir: str
+    alb_dns_name: pulumi.Input[str] | None = None
+
+
+class Frontends(pulumi.ComponentResource):
+    """One Site per `sites.<name>`, and the ApiCdn when `cdn` is set."""
+
+    def __init__(self, name: str, args: FrontendsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("nodeapi:sites:Frontends", name, None, opts)
+        settings, names, child = args.settings, args.names, pulumi.ResourceOptions(parent=self)
+        self.sites = {
+            site: Site(f"site-{site}", SiteArgs(
+                settings=spec, key=f"sites.{site}", physical_name=f"{names.prefix}-site-{site}",
+                bucket_name=site_bucket_name(names.prefix, site, args.account_id),
+                host_name=spec.host(settings.app.domain), project_dir=Path(args.project_dir),
+                protect=settings.is_production), child)
+            for site, spec in sorted(settings.sites.items())
+        }
+        self.api_cdn = None
+        if settings.cdn is not None:
+            lb = settings.load_balancer
+            self.api_cdn = ApiCdn("api-cdn", ApiCdnArgs(
+                settings=settings.cdn, physical_name=f"{names.prefix}-api-cdn", host_name=lb.domain_name,
+                origin_domain_name=args.alb_dns_name, content_security_policy=lb.content_security_policy), child)
+        self.outputs = {
+            "sites": {site: {"bucketName": s.bucket_name, "distributionId": s.distribution_id,
+                             "domainName": s.domain_name, "url": s.url} for site, s in self.sites.items()},
+            **({"cdn": {"distributionId": self.api_cdn.distribution_id, "domainName": self.api_cdn.domain_name}}
+               if self.api_cdn else {}),
+        }
+        self.register_outputs(self.outputs)

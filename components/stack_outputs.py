@@ -1,0 +1,75 @@
+"""The stack outputs contract (docs/outputs.md): what `pulumi stack output --json` gives ops and CI, and the
+small adapters __main__ needs between components."""
+
+import pulumi
+
+from settings.model import StackSettings
+
+from .app import App
+from .edge import Edge
+
+
+def service_outputs(settings: StackSettings, app: App, edge: Edge | None, subnet_ids: list,
+                    app_group_id: pulumi.Input[str], group_ids: dict) -> dict:
+    """`services.<name>`: everything an operator command needs to find, reach and deploy one service."""
+    result = {}
+    for name, service in sorted(app.services.items()):
+        access = settings.services[name].access
+        routes = [{
+            "hosts": list(r.spec.hosts), "paths": list(r.spec.paths) or ["/*"],
+            "productionListenerRuleArn": r.production_rule.arn, "blueTargetGroupArn": r.blue.arn,
+            **({"testListenerRuleArn": r.test_rule.arn, "greenTargetGroupArn": r.green.arn} if r.green else {}),
+        } for r in (edge.routes.get(name, []) if edge else [])]
+        entry = {
+            "serviceName": service.service_name, "access": access, "taskFamily": service.task.family,
+            "containerName": name, "logGroupName": service.log_group_name, "subnetIds": subnet_ids,
+            "securityGroupIds": [app_group_id, group_ids[name]], "execEnabled": settings.exec_enabled(name),
+            "deployment": "blue-green" if routes and not settings.single_writer(name) else "rolling",
+            "routes": routes,
+        }
+        if service.migration_hook is not None:
+            entry["migrationLogGroupName"] = service.migration_hook.log_group.name
+        result[name] = entry
+    return result
+
+
+def job_outputs(settings: StackSettings, app: App, subnet_ids: list, app_group_id, group_ids: dict) -> dict:
+    """`jobs.<name>`: the task a schedule runs, for `ops logs` and `ops run`."""
+    return {name: {
+        "taskFamily": job.task.family, "containerName": f"job-{name}", "logGroupName": job.log_group_name,
+        "scheduleName": job.schedule_name, "subnetIds": subnet_ids,
+        "securityGroupIds": [app_group_id, group_ids[settings.jobs[name].service]],
+    } for name, job in sorted(app.jobs.items())}
+
+
+def export_all(values: dict) -> None:
+    """`pulumi.export` each key, in order."""
+    for key, value in values.items():
+        pulumi.export(key, value)
+
+
+def single_service_aliases(services: dict) -> dict:
+    """The flat keys the ops commands read today (`webServiceName`, the route's rule and target groups), set while
+    the app has exactly one blue/green public service with one route; the `services` map is the full contract."""
+    public = [(name, entry) for name, entry in services.items() if entry["deployment"] == "blue-green"]
+    if len(public) != 1 or len(public[0][1]["routes"]) != 1:
+        return {}
+    name, entry = public[0]
+    route = entry["routes"][0]
+    return {"webServiceName": entry["serviceName"], "productionListenerRuleArn": route["productionListenerRuleArn"],
+            "testListenerRuleArn": route["testListenerRuleArn"], "blueTargetGroupArn": route["blueTargetGroupArn"],
+            "greenTargetGroupArn": route["greenTargetGroupArn"]}
+
+
+def office_hours_args(settings: StackSettings, names, app: App, network, account_id: str):
+    """What office hours stop at night: every scaled service, the database, the NAT instances."""
+    from .office_hours import OfficeHoursArgs, ScaledService
+
+    scaled = {name: service for name, service in app.services.items() if service.scaling_target is not None}
+    return OfficeHoursArgs(
+        hours=settings.schedule.office_hours, name_prefix=names.prefix, cluster_name=names.cluster(),
+        services=[ScaledService(name=name, min_count=settings.services[name].scaling.min_count,
+                                max_count=settings.services[name].scaling.max_count) for name in sorted(scaled)],
+        scaling_targets=[scaled[name].scaling_target for name in sorted(scaled)],
+        db_identifier=names.prefix, nat_group_names=[n.group_name for n in network.nat_instances],
+        region=settings.region, account_id=account_id)

@@ -1,0 +1,45 @@
+"""Stack-wide rules wired into the settings model, and names derived through contract.names."""
+
+import pytest
+
+from components.stack_names import StackNames
+from tests.helpers import settings_error
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda r: r.update(tags={"aws:owner": "me"}),
+     "tags: got {\"aws:owner\": \"me\"}; 'aws:owner': keys starting with 'aws:' are reserved for AWS"),
+    (lambda r: r.update(backupRegion="cn-north-1"),
+     "backupRegion: got 'cn-north-1'; is in partition aws-cn, region 'us-east-1' in aws: copies cannot cross "
+     "partitions"),
+    (lambda r: r.update(app={"name": "internal"}),
+     "app.name: got 'internal'; starts with 'internal': load balancer names must not start with 'internal-'"),
+])
+def test_stack_rules_name_the_key(change, expected):
+    assert settings_error("prod", change).splitlines()[1:] == [f"  {expected}"]
+
+
+def test_too_many_tags_leave_room_for_the_programs_own():
+    message = settings_error("prod", lambda r: r.update(tags={f"t{i}": "x" for i in range(46)}))
+    assert message.endswith("; 46 tags; at most 45 (AWS allows 50 per resource and the program sets 5)")
+
+
+@pytest.mark.parametrize("app, stack, service, route, expected", [
+    ("nodeapi", "prod", "web", 0, "nodeapi-prod-web-blue"),
+    ("hearthstone", "production-eu", "household-api", 1, None),  # 39 characters: hashed down to 32
+])
+def test_target_group_names_fit_32_characters(app, stack, service, route, expected):
+    name = StackNames(app, stack).target_group(service, route, "blue")
+    assert len(name) <= 32
+    if expected:
+        assert name == expected
+    else:
+        assert name != StackNames(app, stack).target_group(service, route, "green")  # still unique
+
+
+@pytest.mark.parametrize("name", ["db", "cache-warmer", "alb"])
+def test_service_names_that_collide_with_the_stores_alarm_rows_are_refused(name):
+    message = settings_error("staging", lambda r: r["services"].update({name: {"healthCheck": {"command": ["CMD", "true"]}}}))
+    assert message.splitlines()[1].endswith(
+        f"name {name!r} is reserved: alarm rows of the load balancer, database and cache are keyed alb-*, db-* "
+        "and cache-*; choose another name")
