@@ -18,7 +18,7 @@ from components.observability import Observability, ObservabilityArgs
 from components.service_groups import ServiceGroups, ServiceGroupsArgs
 from components.stack_names import StackNames
 from components.volumes import Volumes, VolumesArgs
-from components.stack_outputs import export_all, office_hours_args, job_outputs, service_outputs, single_service_aliases
+from components.stack_outputs import export_all, office_hours_args, job_outputs, service_outputs
 from settings import SettingsError, load_settings
 
 try:
@@ -95,7 +95,7 @@ export_all({
         "maintenanceAdminPaths": list(mode.admin_paths), "maintenanceAllowedCidrs": list(mode.allowed_cidrs)}
        if edge else {}),
     "repositoryUrls": {owner: image.repository_url for owner, image in app.images.items()},
-    "services": services, **single_service_aliases(services),
+    "services": services,
     "jobs": job_outputs(settings, app, subnets, app_group, groups.group_ids),
     **frontends.outputs,
     **observability.outputs,
