@@ -71,6 +71,10 @@ NOT_PRICED: dict[str, str] = {
     "aws:wafv2/ruleGroup:RuleGroup": "priced as a rule of its web ACL",
     "random:index/randomPassword:RandomPassword": FREE, "random:index/randomString:RandomString": FREE,
     "random:index/randomId:RandomId": FREE,
+    # Managed domain (components/certificates.py, alias_records.py): queries of alias records to AWS resources are
+    # free, the validation CNAMEs see a few queries a year; the hosted zone is the user's, never created here.
+    "aws:route53/record:Record": "free for alias records to AWS resources; other queries usage only",
+    "aws:acm/certificateValidation:CertificateValidation": FREE,
 }
 
 

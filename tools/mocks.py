@@ -27,6 +27,9 @@ class Registration:
     inputs: dict[str, Any]
     options: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
+    # Which resources each input came from (an Output's resources): e.g. a listener's `certificateArn` from the
+    # certificate's validation, not from the certificate. Not in the `--json` graph; tests read it from the monitor.
+    input_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
 
 def plain(value: Any) -> Any:
@@ -134,6 +137,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             inputs=plain(inputs),
             options=_options(request),
             outputs=plain(rpc.deserialize_properties(response.object)) if response.object else {},
+            input_dependencies={key: sorted(deps.urns) for key, deps in request.propertyDependencies.items()
+                                if deps.urns},
         )
         return response
 
