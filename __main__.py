@@ -14,12 +14,14 @@ from components.edge import Edge, EdgeArgs
 from components.encryption import Encryption, EncryptionArgs
 from components.frontends import Frontends, FrontendsArgs
 from components.network import Network, NetworkArgs
+from components.notifications import Notifications, NotificationsArgs, Subscribers
+from components.office_hours import OfficeHours
 from components.observability import Observability, ObservabilityArgs
-from components.providers import US_EAST_1, aws_provider, needs_us_east_1
+from components.providers import US_EAST_1, aws_provider, default_tags, needs_us_east_1
 from components.service_groups import ServiceGroups, ServiceGroupsArgs
 from components.stack_names import StackNames
 from components.volumes import Volumes, VolumesArgs
-from components.stack_outputs import export_all, job_outputs, service_outputs, single_service_aliases
+from components.stack_outputs import export_all, office_hours_args, job_outputs, service_outputs, single_service_aliases
 from settings import SettingsError, load_settings
 from settings.domain import alias_places, certificate_places
 
@@ -29,20 +31,28 @@ except SettingsError as error:
     raise pulumi.RunError(str(error)) from None
 
 names = StackNames(settings.app.name or pulumi.get_project(), pulumi.get_stack())
-provider = aws_provider("aws", settings.region, settings, names)
-us_east_1 = aws_provider(f"aws-{US_EAST_1}", US_EAST_1, settings, names) if needs_us_east_1(settings) else None
+tags = default_tags(settings, names)
+provider = aws_provider("aws", settings.region, tags)
+us_east_1 = aws_provider(f"aws-{US_EAST_1}", US_EAST_1, tags) if needs_us_east_1(settings) else None
 children = pulumi.ResourceOptions(providers={"aws": provider})
 account_id = aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=provider)).account_id
 net = settings.network
 
-network = Network("network", NetworkArgs(
-    cidr=net.cidr, az_count=net.az_count, nat_strategy=net.nat_strategy, interface_endpoints=net.interface_endpoints,
-    flow_logs_retention_days=net.flow_logs_retention_days, region=settings.region, account_id=account_id), children)
 encryption = Encryption("encryption", EncryptionArgs(
     alias=names.prefix, region=settings.region, backup_region=settings.backup_region, account_id=account_id,
     protect=settings.is_production), children)
+notifications = Notifications("notifications", NotificationsArgs(
+    prefix=names.prefix, kms_key_arn=encryption.key_arn,
+    warning=Subscribers.from_settings(settings.alarms.notifications.warning),
+    critical=Subscribers.from_settings(settings.alarms.notifications.critical)), children)
+network = Network("network", NetworkArgs(
+    cidr=net.cidr, az_count=net.az_count, nat_strategy=net.nat_strategy, interface_endpoints=net.interface_endpoints,
+    flow_logs_retention_days=net.flow_logs_retention_days, region=settings.region, account_id=account_id,
+    nat_instance=net.nat_instance_options(), flow_logs_class=net.flow_logs_class, name_prefix=names.prefix,
+    instance_tags=tags, warning_topic_arn=notifications.warning_topic_arn,
+    critical_topic_arn=notifications.critical_topic_arn), children)
 cluster = Cluster("cluster", ClusterArgs(
-    cluster_name=names.cluster(), container_insights="enhanced" if settings.is_production else "enabled",
+    cluster_name=names.cluster(), container_insights=settings.cluster.container_insights_level(settings.is_production),
     kms_key_arn=encryption.key_arn), children)
 groups = ServiceGroups("service-groups", ServiceGroupsArgs(
     vpc_id=network.vpc_id, ports={name: s.port for name, s in settings.services.items()},
@@ -82,7 +92,9 @@ dns = AliasRecords("dns", AliasRecordsArgs(
     children) if settings.domain else None
 observability = Observability("observability", ObservabilityArgs(
     settings=settings, names=names, kms_key_arn=encryption.key_arn, app=app, edge=edge, data=data,
-    cluster_name=cluster.cluster_name), children)
+    cluster_name=cluster.cluster_name, notifications=notifications), children)
+if settings.schedule.office_hours is not None:
+    OfficeHours("office-hours", office_hours_args(settings, names, app, network, account_id), children)
 
 mode, subnets, app_group = settings.maintenance, network.private_subnet_ids, network.app_security_group.id
 services = service_outputs(settings, app, edge, subnets, app_group, groups.group_ids)

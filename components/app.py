@@ -52,6 +52,8 @@ def image_key(service: ServiceSettings, owner: str) -> str:
         key += "-" + re.sub(r"[^a-z0-9]+", "-", build.target.lower()).strip("-")
     if build.dockerfile != "Dockerfile":
         key += "-" + re.sub(r"[^a-z0-9]+", "-", Path(build.dockerfile).stem.lower()).strip("-")
+    if build.platform != "linux/amd64":
+        key += "-" + build.platform.removeprefix("linux/")
     return key
 
 

@@ -155,6 +155,7 @@ class AppService(pulumi.ComponentResource):
             args.volume.admit([self.task.task_role_arn])
             self._ready = list(args.volume.ready)
         self.migration_hook = None
+        self.scaling_target: aws.appautoscaling.Target | None = None  # None: one writer, never scaled
         if args.blue_green:
             self.service = self._blue_green(name, args)
         else:
@@ -165,7 +166,7 @@ class AppService(pulumi.ComponentResource):
                 target_group_arn_suffixes=[s for route in args.routes for s in route.target_group_arn_suffixes],
                 cluster_name=args.cluster_name, service_name=args.service_name, per_task=args.requests_per_target,
             ) if args.routes and args.requests_per_target else None
-            scale_service(name, parent=self, cluster_name=args.cluster_name, service_name=args.service_name,
+            self.scaling_target = scale_service(name, parent=self, cluster_name=args.cluster_name, service_name=args.service_name,
                           service=self.service, min_count=args.min_count, max_count=args.max_count,
                           cpu_target=args.cpu_target, memory_target=args.memory_target, requests=requests)
         self.service_name = self.service.name

@@ -1,12 +1,16 @@
-"""The VPC: public, private (app) and isolated (data) subnets per AZ, NAT, endpoints, flow logs."""
+"""The VPC: public, private (app) and isolated (data) subnets per AZ, NAT (gateways or instances), endpoints,
+flow logs."""
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from settings.network import NAT_INSTANCE_BASELINE_GBPS, NatInstanceSettings
+
 from .iam import service_role
+from .nat_instance import NatInstance, NatInstanceArgs
 from .security import allow_all_egress, allow_from, security_group
 
 TIERS = ("public", "private", "isolated")
@@ -20,14 +24,14 @@ def subnet_cidrs(vpc_cidr: str, az_count: int) -> dict[str, list[str]]:
     return {tier: [str(blocks[4 * t + i]) for i in range(az_count)] for t, tier in enumerate(TIERS)}
 
 
-def nat_count(strategy: str, az_count: int) -> int:
-    """How many NAT gateways a strategy needs."""
-    return {"none": 0, "single": 1, "one-per-az": az_count}[strategy]
+def nat_count(strategy: str, az_count: int, per_az: bool = False) -> int:
+    """How many NATs (gateways or instances) a strategy needs."""
+    return {"none": 0, "single": 1, "one-per-az": az_count, "instance": az_count if per_az else 1}[strategy]
 
 
-def nat_for_az(strategy: str, az_index: int) -> int | None:
-    """Index of the NAT gateway the private subnet of AZ `az_index` routes through."""
-    return {"none": None, "single": 0, "one-per-az": az_index}[strategy]
+def nat_for_az(strategy: str, az_index: int, per_az: bool = False) -> int | None:
+    """Index of the NAT the private subnet of AZ `az_index` routes through."""
+    return {"none": None, "single": 0, "one-per-az": az_index, "instance": az_index if per_az else 0}[strategy]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +45,14 @@ class NetworkArgs:
     flow_logs_retention_days: int
     region: str
     account_id: str
+    # natStrategy `instance`: the options (settings.network.nat_instance_options(); None: the defaults), the prefix
+    # of the NAT instances' names and alarms (None: `<project>-<stack>`), the topics the alarms notify (None: none).
+    nat_instance: NatInstanceSettings | None = None
+    name_prefix: str | None = None
+    warning_topic_arn: pulumi.Input[str] | None = None
+    critical_topic_arn: pulumi.Input[str] | None = None
+    instance_tags: dict[str, str] = field(default_factory=dict)  # the provider's default tags, for NAT instances
+    flow_logs_class: str = "STANDARD"
 
 
 class Network(pulumi.ComponentResource):
@@ -68,8 +80,10 @@ class Network(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.subnets = self._subnets(args)
-        self.nat_gateways = self._public_routing(args)
-        route_tables = self._private_routing(args) + [self._isolated_routing()]
+        self.nat_gateways: list[aws.ec2.NatGateway] = []
+        self.nat_instances: list[NatInstance] = []
+        nat_targets = self._public_routing(args)
+        route_tables = self._private_routing(args, nat_targets) + [self._isolated_routing()]
         self.s3_endpoint = aws.ec2.VpcEndpoint(
             f"{name}-s3",
             vpc_id=self.vpc.id,
@@ -97,6 +111,7 @@ class Network(pulumi.ComponentResource):
         self.private_subnet_ids = [s.id for s in self.subnets["private"]]
         self.isolated_subnet_ids = [s.id for s in self.subnets["isolated"]]
         self.app_security_group_id = self.app_security_group.id
+        self.nat_public_ips = self._nat_public_ips
         self.register_outputs(
             {
                 "vpc_id": self.vpc_id,
@@ -105,6 +120,7 @@ class Network(pulumi.ComponentResource):
                 "private_subnet_ids": self.private_subnet_ids,
                 "isolated_subnet_ids": self.isolated_subnet_ids,
                 "app_security_group_id": self.app_security_group_id,
+                "nat_public_ips": self.nat_public_ips,
             }
         )
 
@@ -165,8 +181,8 @@ class Network(pulumi.ComponentResource):
             )
         return table
 
-    def _public_routing(self, args: NetworkArgs) -> list[aws.ec2.NatGateway]:
-        """Internet gateway for the public tier and the NAT gateways that live there."""
+    def _public_routing(self, args: NetworkArgs) -> list[dict[str, pulumi.Output[str]]]:
+        """Internet gateway for the public tier and the NATs that live there; returns each NAT's route target."""
         igw = aws.ec2.InternetGateway(
             f"{self._name}-igw", vpc_id=self.vpc.id, tags={"Name": f"{self._name}-igw"},
             opts=pulumi.ResourceOptions(parent=self),
@@ -179,38 +195,91 @@ class Network(pulumi.ComponentResource):
             gateway_id=igw.id,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        gateways = []
+        self._nat_public_ips: list[pulumi.Output[str]] = []
+        if args.nat_strategy == "instance":
+            return self._nat_instances(args, igw)
+        targets = []
         for index in range(nat_count(args.nat_strategy, args.az_count)):
             suffix = self.azs[index][-1]
             eip = aws.ec2.Eip(
                 f"{self._name}-nat-{suffix}", domain="vpc", tags={"Name": f"{self._name}-nat-{suffix}"},
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            gateways.append(
-                aws.ec2.NatGateway(
-                    f"{self._name}-nat-{suffix}",
-                    allocation_id=eip.id,
-                    subnet_id=self.subnets["public"][index].id,
-                    tags={"Name": f"{self._name}-nat-{suffix}"},
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
-                )
+            gateway = aws.ec2.NatGateway(
+                f"{self._name}-nat-{suffix}",
+                allocation_id=eip.id,
+                subnet_id=self.subnets["public"][index].id,
+                tags={"Name": f"{self._name}-nat-{suffix}"},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
             )
-        return gateways
+            self.nat_gateways.append(gateway)
+            self._nat_public_ips.append(eip.public_ip)
+            targets.append({"nat_gateway_id": gateway.id})
+        return targets
 
-    def _private_routing(self, args: NetworkArgs) -> list[aws.ec2.RouteTable]:
-        """A route table per AZ, so one-per-az NAT keeps each AZ's egress inside that AZ."""
+    def _nat_instances(self, args: NetworkArgs, igw: aws.ec2.InternetGateway) -> list[dict[str, pulumi.Output[str]]]:
+        """NAT instances in the public subnets, one group for them all: in from the private subnets, out anywhere."""
+        options = args.nat_instance or NatInstanceSettings()
+        group = security_group(f"{self._name}-nat", vpc_id=self.vpc.id, parent=self,
+                               description="NAT instances: traffic from the private subnets to the internet")
+        # Forwarded packets keep the sender's address, and anything in a private subnet may need egress (tasks,
+        # functions, one-off runs): the source is the private tier's CIDRs, not a group. Nothing from the internet.
+        for az, cidr in zip(self.azs, subnet_cidrs(args.cidr, args.az_count)["private"]):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{self._name}-nat-from-private-{az[-1]}",
+                security_group_id=group.id,
+                cidr_ipv4=cidr,
+                ip_protocol="-1",
+                description=f"everything from the private subnet in {az} (to be forwarded)",
+                tags={"Name": f"{self._name}-nat-from-private-{az[-1]}"},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        allow_all_egress(f"{self._name}-nat-egress", group=group, parent=self,
+                         description="forwarded traffic and the instance's own updates go anywhere")
+        prefix = args.name_prefix or f"{pulumi.get_project()}-{pulumi.get_stack()}"
+        targets = []
+        for index in range(nat_count("instance", args.az_count, options.per_az)):
+            suffix = self.azs[index][-1]
+            nat = NatInstance(
+                f"{self._name}-nat-{suffix}",
+                NatInstanceArgs(
+                    az_suffix=suffix,
+                    public_subnet_id=self.subnets["public"][index].id,
+                    security_group_id=group.id,
+                    instance_type=options.instance_type,
+                    baseline_gbps=NAT_INSTANCE_BASELINE_GBPS[options.instance_type],
+                    max_lifetime_days=options.max_lifetime_days,
+                    elastic_ip=options.elastic_ip,
+                    region=args.region,
+                    account_id=args.account_id,
+                    name_prefix=prefix,
+                    warning_topic_arn=args.warning_topic_arn,
+                    critical_topic_arn=args.critical_topic_arn,
+                    instance_tags=args.instance_tags,
+                ),
+                pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+            )
+            self.nat_instances.append(nat)
+            if nat.public_ip is not None:
+                self._nat_public_ips.append(nat.public_ip)
+            targets.append({"network_interface_id": nat.network_interface_id})
+        return targets
+
+    def _private_routing(self, args: NetworkArgs, nat_targets: list[dict]) -> list[aws.ec2.RouteTable]:
+        """A route table per AZ, so one NAT per AZ keeps each AZ's egress inside that AZ."""
+        per_az = bool(args.nat_instance and args.nat_instance.per_az)
         tables = []
         for index, subnet in enumerate(self.subnets["private"]):
             suffix = self.azs[index][-1]
             table = self._route_table(f"private-{suffix}", [subnet])
-            nat_index = nat_for_az(args.nat_strategy, index)
+            nat_index = nat_for_az(args.nat_strategy, index, per_az)
             if nat_index is not None:
                 aws.ec2.Route(
                     f"{self._name}-private-{suffix}-egress",
                     route_table_id=table.id,
                     destination_cidr_block="0.0.0.0/0",
-                    nat_gateway_id=self.nat_gateways[nat_index].id,
                     opts=pulumi.ResourceOptions(parent=self),
+                    **nat_targets[nat_index],
                 )
             tables.append(table)
         return tables
@@ -247,6 +316,7 @@ class Network(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             f"{self._name}-flow-logs",
             retention_in_days=args.flow_logs_retention_days,
+            log_group_class=args.flow_logs_class,
             opts=pulumi.ResourceOptions(parent=self),
         )
         role, _ = service_role(

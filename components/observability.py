@@ -12,7 +12,7 @@ from .app import App
 from .dashboard import Dashboard, DashboardArgs
 from .data_tier import DataTier
 from .edge import Edge
-from .notifications import Notifications, NotificationsArgs, Subscribers
+from .notifications import Notifications
 from .stack_names import StackNames
 
 
@@ -27,6 +27,7 @@ class ObservabilityArgs:
     edge: Edge | None
     data: DataTier
     cluster_name: pulumi.Input[str]
+    notifications: Notifications  # built first: the network's NAT instances alarm to the same topics
 
 
 def watched(args: ObservabilityArgs) -> Watched:
@@ -55,10 +56,7 @@ class Observability(pulumi.ComponentResource):
         super().__init__("nodeapi:observability:Observability", name, None, opts)
         settings, names, child = args.settings, args.names, pulumi.ResourceOptions(parent=self)
         alarms = settings.alarms
-        self.notifications = Notifications("notifications", NotificationsArgs(
-            prefix=names.prefix, kms_key_arn=args.kms_key_arn,
-            warning=Subscribers.from_settings(alarms.notifications.warning),
-            critical=Subscribers.from_settings(alarms.notifications.critical)), child)
+        self.notifications = args.notifications
         self.alarms = Alarms("alarms", AlarmsArgs(
             prefix=names.prefix,  # the public services' deployment alarms are named from the same prefix
             watched=watched(args),

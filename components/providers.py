@@ -21,9 +21,9 @@ def default_tags(settings: StackSettings, names: StackNames) -> dict[str, str]:
             **settings.tags}
 
 
-def aws_provider(name: str, region: str, settings: StackSettings, names: StackNames) -> aws.Provider:
-    """An explicit provider for one region with the stack's default tags."""
-    return aws.Provider(name, region=region, default_tags={"tags": default_tags(settings, names)})
+def aws_provider(name: str, region: str, tags: dict[str, str]) -> aws.Provider:
+    """An explicit provider for one region with the stack's default tags (`default_tags`)."""
+    return aws.Provider(name, region=region, default_tags={"tags": tags})
 
 
 def needs_us_east_1(settings: StackSettings) -> bool:

@@ -277,10 +277,13 @@ def _redirects_to_https(actions: Sequence) -> bool:
 
 def check_no_world_ingress(resource_type: str, props: Mapping) -> list[str]:
     """No ingress from 0.0.0.0/0 or ::/0, except tcp 80/443 on the load balancer's group (EDGE_TAG)."""
+    opened = _world_ingress(resource_type, props)
+    if not opened:
+        return []  # other types (an auto scaling group's tags are a list, for one) are not this rule's
     tags = props.get("tags") or {}
     edge = tags.get(EDGE_TAG[0]) == EDGE_TAG[1]
     problems = []
-    for protocol, low, high, cidr in _world_ingress(resource_type, props):
+    for protocol, low, high, cidr in opened:
         allowed = edge and protocol == "tcp" and low == high and low in EDGE_PORTS
         if not allowed:
             problems.append(f"ingress {_ports(protocol, low, high)} from {cidr} is open to the internet; only "

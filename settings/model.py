@@ -11,6 +11,7 @@ from .backups import BackupSettings
 from .base import Section, rule_error
 from .checks import check_tags, partition_of
 from .cache import CacheSettings
+from .cluster import ClusterSettings
 from .cost import CostSettings
 from .database import DatabaseSettings
 from .domain import DomainSettings, api_host, domain_rules, route_hosts
@@ -19,6 +20,7 @@ from .image import RegistrySettings
 from .network import NetworkSettings
 from .services import (JobSettings, LoadBalancerSettings, MaintenanceSettings, ServiceSettings, ServicesRules,
                        check_names, check_service_names, reserved_rules)
+from .schedule import ScheduleSettings, office_hours_conflicts
 from .sites import ApiCdnSettings, Sites, site_rules
 from .waf import WafSettings
 
@@ -57,6 +59,8 @@ class StackSettings(Section):
         default=None, description="a Route 53 hosted zone: the program creates certificates and records in it")
     maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     sites: Sites = Field(default_factory=dict, description="static frontends behind CloudFront, by name")
     cdn: ApiCdnSettings | None = Field(default=None, description="CloudFront in front of the API's static paths")
     waf: WafSettings = Field(default_factory=WafSettings)
@@ -110,6 +114,12 @@ class StackSettings(Section):
         found += reserved_rules(self)
         found += domain_rules(self)
         found += site_rules(self.sites, zone=self.domain.zone if self.domain else None, taken=self._served_hosts())
+        if self.schedule.office_hours is not None:
+            scheduled = {"backups.planSchedule": self.backups.plan_schedule,
+                         **{f"jobs.{name}.schedule": job.schedule for name, job in self.jobs.items()}}
+            if self.backups.dump.enabled:
+                scheduled["backups.dump.schedule"] = self.backups.dump.schedule
+            found += office_hours_conflicts(self.schedule.office_hours, scheduled)
         if self.cdn is not None and self.load_balancer is None:
             found.append(("cdn", "set", "CloudFront in front of the API needs loadBalancer (a public service)"))
         return found

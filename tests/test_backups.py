@@ -158,7 +158,7 @@ def test_nightly_rule_copies_to_the_backup_region(request, stack, days):
     copy_vault = state_of(graph, "aws:backup/vault:Vault", "backup-plan-copy-vault")["arn"]
     assert ":us-west-2:" in copy_vault
     assert_inputs(one(graph, "aws:backup/plan:Plan"), {"rules": [{
-        "ruleName": "nightly", "targetVaultName": f"nodeapi-{stack}", "schedule": "cron(0 7 * * ? *)",
+        "ruleName": "nightly", "targetVaultName": f"nodeapi-{stack}", "schedule": "cron(0 7 * * ? *)" if stack == "prod" else "cron(30 12 ? * MON-FRI *)",
         "scheduleExpressionTimezone": "Etc/UTC", "lifecycle": {"deleteAfter": days},
         "copyActions": [{"destinationVaultArn": copy_vault, "lifecycle": {"deleteAfter": days}}]}]})
 

@@ -143,9 +143,9 @@ def test_schedules_are_stored_normalised():
     from settings import parse_settings
     from tests.helpers import stack_settings
 
-    raw = stack_settings("staging")
+    raw = stack_settings("prod")
     raw["backups"] = {**raw.get("backups", {}), "planSchedule": "cron(0  7 * * ? *)",
                       "dump": {**raw.get("backups", {}).get("dump", {}), "schedule": "cron(0 2 ? * mon-fri *)"}}
-    parsed = parse_settings(raw, "staging")
+    parsed = parse_settings(raw, "prod")
     assert (parsed.backups.plan_schedule, parsed.backups.dump.schedule) == ("cron(0 7 * * ? *)",
                                                                             "cron(0 2 ? * MON-FRI *)")

@@ -66,6 +66,7 @@ def test_staging_instance_is_small_single_az_with_the_same_security(staging):
         "maxAllocatedStorage": 50,
         "multiAz": False,
         "backupRetentionPeriod": 7,
+        "backupWindow": "12:00-12:30",  # inside office hours: a stopped instance takes no backups
         "deletionProtection": False,
         "skipFinalSnapshot": False,
         "kmsKeyId": key_arn(staging),

@@ -43,14 +43,18 @@ def image_settings(image):
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
-def test_absent_image_builds_the_sample_app(stack):
+def test_both_stacks_build_the_sample_app_for_graviton(stack):
     settings = parse_settings(stack_settings(stack), stack)
     assert settings.registry.keep_images == 30
     for service in settings.services.values():
         assert service.image.uri is None and service.image.service is None
-        assert service.image.build == BuildSettings(context="app", dockerfile="Dockerfile", platform="linux/amd64",
+        assert service.image.build == BuildSettings(context="app", dockerfile="Dockerfile", platform="linux/arm64",
                                                     target=None, args={})
-    assert image_settings({}) == settings.services["web"].image
+
+
+def test_an_absent_image_builds_the_sample_app():
+    assert image_settings({}).build == BuildSettings(context="app", dockerfile="Dockerfile", platform="linux/amd64",
+                                                     target=None, args={})
 
 
 def test_build_uri_and_service_settings():

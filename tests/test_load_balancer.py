@@ -43,7 +43,7 @@ def test_alb_is_public_hardened_and_logged(stack_graph):
         "accessLogs": {"bucket": f"nodeapi-{stack}-alb-logs-123456789012-us-east-1", "prefix": "alb",
                        "enabled": True},
     })
-    assert len(public) == (3 if stack == "prod" else 2)
+    assert len(public) == 2
     assert alb["options"]["dependsOn"] == [one(stack_graph, "aws:s3/bucketPolicy:BucketPolicy",
                                                "access-logs-policy")["urn"]]
 
@@ -223,7 +223,8 @@ def test_internal_service_is_reached_by_name_only_from_its_callers():
         {"portName": "http", "discoveryName": "runtime", "clientAlias": [{"port": 8000, "dnsName": "runtime"}]}]
     assert runtime["deploymentConfiguration"] == {"strategy": "ROLLING"} and "loadBalancers" not in runtime
     repositories = sorted(r["inputs"]["name"] for r in resources(graph, "aws:ecr/repository:Repository"))
-    assert repositories == ["nodeapi-prod-app", "nodeapi-prod-app-runtime"]  # the runtime builds its own target
+    # web and queue share the arm64 build, bot the default (amd64) one, the runtime its own target
+    assert repositories == ["nodeapi-prod-app", "nodeapi-prod-app-arm64", "nodeapi-prod-app-runtime"]
 
 
 @pytest.mark.parametrize("region, principal", [

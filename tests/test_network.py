@@ -10,6 +10,7 @@ SUBNET = "aws:ec2/subnet:Subnet"
 ROUTE = "aws:ec2/route:Route"
 NAT = "aws:ec2/natGateway:NatGateway"
 ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+ENI = "aws:ec2/networkInterface:NetworkInterface"
 
 
 @pytest.mark.parametrize(
@@ -28,15 +29,16 @@ def test_subnet_plan(cidr, azs, expected):
 
 
 @pytest.mark.parametrize(
-    "strategy, azs, count, routes",
-    [("none", 3, 0, [None, None, None]), ("single", 3, 1, [0, 0, 0]), ("one-per-az", 2, 2, [0, 1])],
+    "strategy, per_az, azs, count, routes",
+    [("none", False, 3, 0, [None, None, None]), ("single", False, 3, 1, [0, 0, 0]),
+     ("one-per-az", False, 2, 2, [0, 1]), ("instance", False, 3, 1, [0, 0, 0]), ("instance", True, 3, 3, [0, 1, 2])],
 )
-def test_nat_strategy(strategy, azs, count, routes):
-    assert nat_count(strategy, azs) == count
-    assert [nat_for_az(strategy, i) for i in range(azs)] == routes
+def test_nat_strategy(strategy, per_az, azs, count, routes):
+    assert nat_count(strategy, azs, per_az) == count
+    assert [nat_for_az(strategy, i, per_az) for i in range(azs)] == routes
 
 
-@pytest.mark.parametrize("stack, azs", [("staging", ["a", "b"]), ("prod", ["a", "b", "c"])])
+@pytest.mark.parametrize("stack, azs", [("staging", ["a", "b"]), ("prod", ["a", "b"])])
 def test_subnets_per_tier_per_az(request, stack, azs):
     graph = request.getfixturevalue(stack)
     plan = subnet_cidrs(stack_settings(stack)["network"]["cidr"], len(azs))
@@ -67,18 +69,21 @@ def _routes_of(graph, table_id):
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_each_tier_routes_as_intended(request, stack):
     graph = request.getfixturevalue(stack)
-    azs = "ab" if stack == "staging" else "abc"
+    azs = "ab"
     for az in azs:
         public = _routes_of(graph, _route_table_of(graph, f"network-public-{az}"))
         assert public == [{"routeTableId": public[0]["routeTableId"], "destinationCidrBlock": "0.0.0.0/0",
                            "gatewayId": mock_id(graph, "aws:ec2/internetGateway:InternetGateway", "network-igw")}]
         private = _routes_of(graph, _route_table_of(graph, f"network-private-{az}"))
-        nat = "network-nat-a" if stack == "staging" else f"network-nat-{az}"
-        assert [(r["destinationCidrBlock"], r["natGatewayId"]) for r in private] == [("0.0.0.0/0", mock_id(graph, NAT, nat))]
+        if stack == "staging":  # one NAT instance: both AZs route to its interface in AZ a
+            target = {"networkInterfaceId": mock_id(graph, ENI, "network-nat-a-eni")}
+        else:
+            target = {"natGatewayId": mock_id(graph, NAT, f"network-nat-{az}")}
+        assert private == [{"routeTableId": private[0]["routeTableId"], "destinationCidrBlock": "0.0.0.0/0", **target}]
         assert _routes_of(graph, _route_table_of(graph, f"network-isolated-{az}")) == []
 
 
-@pytest.mark.parametrize("stack, nats", [("staging", 1), ("prod", 3)])
+@pytest.mark.parametrize("stack, nats", [("staging", 0), ("prod", 2)])
 def test_nat_gateways_sit_in_public_subnets(request, stack, nats):
     graph = request.getfixturevalue(stack)
     gateways = resources(graph, NAT)
@@ -90,6 +95,7 @@ def test_nat_gateways_sit_in_public_subnets(request, stack, nats):
 
 def test_no_nat_with_interface_endpoints():
     network = dict(stack_settings("staging")["network"], natStrategy="none", interfaceEndpoints=True)
+    network.pop("natInstance")
     graph = graph_with("staging", network=network)
     assert resources(graph, NAT) == []
     assert all("natGatewayId" not in r["inputs"] for r in resources(graph, ROUTE))
@@ -141,7 +147,11 @@ def test_network_opens_nothing_to_the_internet(stack_graph):
     network_urn = one(stack_graph, "nodeapi:network:Network")["urn"]
     ingress = [r for r in resources(stack_graph, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
                if r["parent"] == network_urn]
-    assert all("cidrIpv4" not in r["inputs"] and "cidrIpv6" not in r["inputs"] for r in ingress)
+    private = subnet_cidrs(stack_settings(stack_graph["stack"])["network"]["cidr"], 3)["private"]
+    # Groups reference groups; the one exception, the NAT instances' group, admits the private tier's CIDRs.
+    cidrs = [r["inputs"]["cidrIpv4"] for r in ingress if "cidrIpv4" in r["inputs"]]
+    assert all(r["name"].startswith("network-nat-from-private-") for r in ingress if "cidrIpv4" in r["inputs"])
+    assert set(cidrs) <= set(private) and all("cidrIpv6" not in r["inputs"] for r in ingress)
     egress = one(stack_graph, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "network-app-egress")
     assert_inputs(egress, {"cidrIpv4": "0.0.0.0/0", "ipProtocol": "-1"})
 

@@ -159,18 +159,19 @@ def test_defaults_follow_the_playbooks():
     ("staging", public(routes=[{"paths": ["/a"]}, {"paths": ["/b"]}, {"paths": ["/c"]}]),
      "services.web.public.routes: got [{\"paths\": [\"/a\"]}, {\"paths\": [\"/b\"]}, {\"paths\": [\"/c\"]}]; "
      "list should have at most 2 items after validation, not 3"),
-    ("staging", at("services", "Queue_1", command=["node", "w.js"]),
-     "services: got {\"web\": {\"access\": \"public\", \"port\": 3000, \"cpu\": 256, \"memory\": 512, "
-     "\"scaling\": {\"desiredCount\": 1, \"minCount\": 1, \"maxCount\": 2, \"memoryTarget\": 70, "
-     "\"requestsPerTarget\": 500}, \"spot\": true, \"logRetentionDays\": 14, \"public\": {\"bakeTimeMinutes\": 5, "
-     "\"migrations\": {\"command\": [\"node\", \"migrate.js\"]}}}, \"queue\": {\"command\": [\"node\", \"worker.js\"], "
-     "\"cpu\": 256, \"memory\": 512, \"healthCheck\": {\"command\": [\"CMD\", \"node\", \"worker-health.js\"]}, "
-     "\"scaling\": {\"minCount\": 1, \"maxCount\": 1}, \"spot\": true, \"logRetentionDays\": 14}, \"Queue_1\": "
-     "{\"command\": [\"node\", \"w.js\"]}}; name 'Queue_1' must be 1-20 characters: a lowercase letter, then a-z, "
-     "0-9 or '-'"),
 ])
 def test_bad_service_settings_are_refused_with_exact_messages(stack, change, expected):
     assert message_for(stack, change).splitlines()[1:] == [f"  {expected}"]
+
+
+def test_bad_service_names_are_refused_naming_the_offending_one():
+    from settings.base import show_value
+
+    services = {**stack_settings("staging")["services"], "Queue_1": {"command": ["node", "w.js"]}}
+    message = message_for("staging", at("services", "Queue_1", command=["node", "w.js"]))
+    assert message.splitlines()[1:] == [
+        f"  services: got {show_value(services)}; name 'Queue_1' must be 1-20 characters: a lowercase letter, "
+        "then a-z, 0-9 or '-'"]
 
 
 def test_a_public_service_needs_the_load_balancer():

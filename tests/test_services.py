@@ -96,7 +96,7 @@ def test_web_service_deploys_blue_green_with_every_safety_net(stack_graph):
             },
         }],
     }
-    assert len(private_subnets(stack_graph)) == (3 if stack == "prod" else 2)
+    assert len(private_subnets(stack_graph)) == 2
 
 
 def test_ecs_owned_state_is_ignored(stack_graph):
@@ -249,7 +249,7 @@ def test_worker_runs_privately_rolling_without_load_balancer(stack_graph):
 def test_scheduled_job_runs_one_private_task_on_its_cron(stack_graph):
     stack = stack_graph["stack"]
     assert_inputs(one(stack_graph, "aws:scheduler/schedule:Schedule", "job-analytics"), {
-        "name": f"nodeapi-{stack}-analytics", "scheduleExpression": "cron(0 3 * * ? *)",
+        "name": f"nodeapi-{stack}-analytics", "scheduleExpression": "cron(0 3 * * ? *)" if stack == "prod" else "cron(0 14 ? * MON-FRI *)",
         "scheduleExpressionTimezone": "UTC", "flexibleTimeWindow": {"mode": "OFF"},
         "target": {"arn": f"arn:aws:ecs:us-east-1:123456789012:cluster/nodeapi-{stack}",
                    "roleArn": arn(stack_graph, ROLE, "job-analytics-scheduler"),
@@ -293,14 +293,14 @@ def test_service_outputs(stack_graph):
 
 
 def test_every_app_task_runs_the_pushed_image_by_digest(stack_graph):
-    digest = state_of(stack_graph, "docker:index/image:Image", "image-app-build")["repoDigest"]
+    digest = state_of(stack_graph, "docker:index/image:Image", "image-app-arm64-build")["repoDigest"]
     stack = stack_graph["stack"]
-    assert digest.startswith(f"123456789012.dkr.ecr.us-east-1.amazonaws.com/nodeapi-{stack}-app@sha256:")
+    assert digest.startswith(f"123456789012.dkr.ecr.us-east-1.amazonaws.com/nodeapi-{stack}-app-arm64@sha256:")
     for task in ("web-task", "queue-task", "job-analytics-task"):
         assert container(stack_graph, task)["image"] == digest
     assert stack_graph["outputs"]["repositoryUrls"] == {
-        "app": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/nodeapi-{stack}-app"}
-    repository = arn(stack_graph, "aws:ecr/repository:Repository", "image-app")
+        "app-arm64": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/nodeapi-{stack}-app-arm64"}
+    repository = arn(stack_graph, "aws:ecr/repository:Repository", "image-app-arm64")
     assert statements(stack_graph, "web-task-execution")[1]["Resource"] == [repository]
 
 

@@ -35,8 +35,8 @@ def test_real_stack_files_validate(stack):
 def test_prod_and_staging_differ_where_they_should():
     prod = parse_settings(stack_settings("prod"), "prod")
     staging = parse_settings(stack_settings("staging"), "staging")
-    assert (prod.network.az_count, prod.network.nat_strategy) == (3, "one-per-az")
-    assert (staging.network.az_count, staging.network.nat_strategy) == (2, "single")
+    assert (prod.network.az_count, prod.network.nat_strategy) == (2, "one-per-az")
+    assert (staging.network.az_count, staging.network.nat_strategy) == (2, "instance")
     assert prod.network.cidr != staging.network.cidr
 
 
@@ -47,7 +47,7 @@ def test_prod_and_staging_differ_where_they_should():
          "colour: unknown key (got 'blue'); allowed keys here: "),
         (lambda r: r["network"].update(cidrs="10.0.0.0/16"),
          "network.cidrs: unknown key (got '10.0.0.0/16'); allowed keys here: azCount, cidr, "
-         "flowLogsRetentionDays, interfaceEndpoints, natStrategy"),
+         "flowLogsClass, flowLogsRetentionDays, interfaceEndpoints, natInstance, natStrategy"),
         (lambda r: r["network"].update(azCount="three"),
          "network.azCount: got 'three'; input should be a valid integer, unable to parse string as an integer"),
         (lambda r: r["network"].update(azCount=4),
@@ -60,10 +60,10 @@ def test_prod_and_staging_differ_where_they_should():
         (lambda r: r["network"].update(cidr="8.8.0.0/16"),
          "network.cidr: got '8.8.0.0/16'; not a private range; use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"),
         (lambda r: r["network"].update(natStrategy="double"),
-         "network.natStrategy: got 'double'; input should be 'none', 'single' or 'one-per-az'"),
+         "network.natStrategy: got 'double'; input should be 'none', 'single', 'one-per-az' or 'instance'"),
         (lambda r: r["network"].update(natStrategy="none"),
          "network.natStrategy: got 'none'; 'none' leaves tasks unable to pull images: set "
-         "network.interfaceEndpoints: true or use 'single' or 'one-per-az'"),
+         "network.interfaceEndpoints: true or use 'single', 'one-per-az' or 'instance'"),
         (lambda r: r["network"].update(flowLogsRetentionDays=0),
          "network.flowLogsRetentionDays: got 0; not a CloudWatch Logs retention; allowed: 1, 3, 5, 7, 14, 30"),
         (lambda r: r.update(backupRegion=r["region"]),

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from settings.schedule import on_fraction
+
 HOURS = 730.0  # hours in the month AWS's pricing pages and calculator use
 DAYS = HOURS / 24
 PRICES = Path(__file__).resolve().parent / "prices"
@@ -18,8 +20,11 @@ DEFAULT_REGION = "us-east-1"
 PROVIDER = "pulumi:providers:aws"
 BACKUP_BUCKET_COMPONENT = "nodeapi:backups:BackupBucket"
 
+APP_BUCKET_COMPONENTS = ("nodeapi:storage:",)  # component type prefixes whose buckets hold app files [s3AppGb]
+
 SERVICES = ("Networking", "Load balancing", "Compute (Fargate)", "Database (RDS)", "Cache (ElastiCache)", "WAF",
-            "CloudWatch", "Secrets Manager", "KMS", "S3", "AWS Backup", "ECR")
+            "CloudWatch", "Secrets Manager", "KMS", "S3", "AWS Backup", "ECR", "EFS", "CloudFront", "Route 53",
+            "Lambda")
 
 FREE = "free"
 USAGE = "usage only"
@@ -36,7 +41,23 @@ NOT_PRICED: dict[str, str] = {
     "aws:servicediscovery/httpNamespace:HttpNamespace": FREE,
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": FREE,
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": FREE,
-    "aws:ec2/flowLog:FlowLog": "usage: logsIngestedGb",
+    "aws:ec2/networkInterface:NetworkInterface": FREE, "aws:iam/instanceProfile:InstanceProfile": FREE,
+    "aws:ec2/launchTemplate:LaunchTemplate": "priced on its auto scaling group",
+    "aws:autoscaling/schedule:Schedule": FREE, "aws:appautoscaling/scheduledAction:ScheduledAction": FREE,
+    "aws:scheduler/scheduleGroup:ScheduleGroup": FREE,
+    "aws:efs/accessPoint:AccessPoint": FREE, "aws:efs/mountTarget:MountTarget": FREE,
+    "aws:efs/fileSystemPolicy:FileSystemPolicy": FREE,
+    "aws:cloudfront/originAccessControl:OriginAccessControl": FREE, "aws:cloudfront/cachePolicy:CachePolicy": FREE,
+    "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": FREE,
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": FREE,
+    "aws:cloudfront/function:Function": "usage: 2 M invocations a month free, then $0.10 per million",
+    "aws:route53/record:Record": "free for alias records to AWS resources; other queries usage only",
+    "aws:acm/certificateValidation:CertificateValidation": FREE,
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": FREE,
+    "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration": FREE,
+    "aws:servicediscovery/httpNamespace:HttpNamespace":
+        "free: Service Connect has no charge of its own (its proxy uses the task's CPU and memory)",
+    "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": FREE,
     "aws:iam/role:Role": FREE, "aws:iam/rolePolicy:RolePolicy": FREE, "aws:iam/policy:Policy": FREE,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": FREE, "aws:kms/alias:Alias": FREE,
     "aws:lb/listener:Listener": FREE, "aws:lb/listenerRule:ListenerRule": FREE, "aws:lb/targetGroup:TargetGroup": FREE,
@@ -62,7 +83,7 @@ NOT_PRICED: dict[str, str] = {
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": FREE,
     "docker:index/image:Image": "built on your machine; its storage is priced on the ECR repository",
     "aws:sns/topic:Topic": USAGE, "aws:sns/topicSubscription:TopicSubscription": USAGE,
-    "aws:sns/topicPolicy:TopicPolicy": FREE, "aws:lambda/function:Function": USAGE,
+    "aws:sns/topicPolicy:TopicPolicy": FREE,
     "aws:lambda/permission:Permission": FREE, "aws:cloudwatch/eventRule:EventRule": USAGE,
     "aws:secretsmanager/secretVersion:SecretVersion": FREE, "aws:secretsmanager/secretPolicy:SecretPolicy": FREE,
     "aws:secretsmanager/secretRotation:SecretRotation": USAGE,
@@ -71,10 +92,6 @@ NOT_PRICED: dict[str, str] = {
     "aws:wafv2/ruleGroup:RuleGroup": "priced as a rule of its web ACL",
     "random:index/randomPassword:RandomPassword": FREE, "random:index/randomString:RandomString": FREE,
     "random:index/randomId:RandomId": FREE,
-    # Managed domain (components/certificates.py, alias_records.py): queries of alias records to AWS resources are
-    # free, the validation CNAMEs see a few queries a year; the hosted zone is the user's, never created here.
-    "aws:route53/record:Record": "free for alias records to AWS resources; other queries usage only",
-    "aws:acm/certificateValidation:CertificateValidation": FREE,
 }
 
 
@@ -109,6 +126,8 @@ class Estimate:
     missing: tuple[str, ...]  # priced types whose size or region has no price
     assumptions: dict[str, float]
     dates: tuple[str, ...]
+    levers: tuple[Any, ...] = ()  # tools.cost_levers.Lever: settings that would lower the total, biggest first
+    notes: tuple[str, ...] = ()  # e.g. when interface endpoints pay for themselves
 
     @property
     def total(self) -> float:
@@ -188,14 +207,131 @@ def _load_balancer(r: dict, ctx: Context) -> list[Item]:
     items = [Item("Load balancing", f"ALB {r['name']}", HOURS, "h", ctx.price(region, "elb", "albHour")),
              Item("Load balancing", f"ALB {r['name']} LCUs [albLcu]", lcu * HOURS, "LCU-h",
                   ctx.price(region, "elb", "lcuHour"))]
-    if not inputs.get("internal") and inputs.get("ipAddressType", "ipv4") != "ipv6":
+    if not inputs.get("internal") and inputs.get("ipAddressType", "ipv4") in ("ipv4", "dualstack"):
         azs = len(inputs.get("subnets") or inputs.get("subnetMappings") or []) or 2
         items.append(Item("Networking", f"public IPv4 of ALB {r['name']} (one per AZ)", azs * HOURS, "h",
                           ctx.price(region, "vpc", "publicIpv4Hour")))
     return items
 
 
+def _launch_template_of(group: dict, ctx: Context) -> dict:
+    """The launch template of an auto scaling group: the one declared beside it (same parent component)."""
+    found = [t for t in ctx.of_type("aws:ec2/launchTemplate:LaunchTemplate") if t["parent"] == group["parent"]]
+    if len(found) != 1:
+        raise MissingPrice(f"cannot tell the launch template of {group['name']} ({len(found)} beside it)")
+    return found[0]
+
+
+def ec2_items(ctx: Context, label: str, region: str, instance_type: str, volumes: list[tuple[str, float]],
+              count: float, fraction: float) -> list[Item]:
+    """Instance hours and EBS volumes (type, GB) of `count` instances running `fraction` of the month."""
+    office = office_label(fraction)
+    items = [Item("Networking", f"{label}: {count:g} × {instance_type}{office}", count * HOURS * fraction, "h",
+                  ctx.price(region, "ec2", "instanceHour", instance_type))]
+    for kind, gb in volumes:
+        items.append(Item("Networking", f"{label}: {kind} root volume{office}", count * gb * fraction, "GB-month",
+                          ctx.price(region, "ebs", f"{kind}GbMonth")))
+    return items
+
+
+def _autoscaling_group(r: dict, ctx: Context) -> list[Item]:
+    """Instances of a group (the NAT instances): desired count × hours × office-hours share, and their disks."""
+    template = _launch_template_of(r, ctx)["inputs"]
+    volumes = [((m.get("ebs") or {}).get("volumeType") or "gp2", float((m.get("ebs") or {}).get("volumeSize") or 8))
+               for m in template.get("blockDeviceMappings") or []]
+    name, region = r["inputs"].get("name") or r["name"], region_of(r, ctx)
+    fraction = group_fraction(ctx, r)
+    count = float(r["inputs"].get("desiredCapacity") or r["inputs"].get("minSize") or 0)
+    items = ec2_items(ctx, f"instances of {name}", region, template.get("instanceType", "?"), volumes, count, fraction)
+    public = any(i.get("associatePublicIpAddress") for i in template.get("networkInterfaces") or [])
+    elastic = any(e["parent"] == r["parent"] for e in ctx.of_type("aws:ec2/eip:Eip"))
+    if public and not elastic:  # an Elastic IP beside the group replaces the launch address (priced on the EIP)
+        items.append(Item("Networking", f"public IPv4 of the instances of {name}{office_label(fraction)}",
+                          count * HOURS * fraction, "h", ctx.price(region, "vpc", "publicIpv4Hour")))
+    return items
+
+
+def _ec2_instance(r: dict, ctx: Context) -> list[Item]:
+    root = r["inputs"].get("rootBlockDevice") or {}
+    volumes = [(root.get("volumeType") or "gp3", float(root.get("volumeSize") or 8))]
+    return ec2_items(ctx, f"instance {r['name']}", region_of(r, ctx), r["inputs"].get("instanceType", "?"), volumes,
+                     1, 1.0)
+
+
+def _flow_log(r: dict, ctx: Context) -> list[Item]:
+    """Flow logs are vended logs: priced per GB delivered, half price to an Infrequent Access log group or S3."""
+    inputs, region = r["inputs"], region_of(r, ctx)
+    if inputs.get("logDestinationType") == "s3":
+        kind, label = "vendedLogsS3Gb", "to S3"
+    else:
+        groups = [g for g in ctx.of_type("aws:cloudwatch/logGroup:LogGroup") if g["parent"] == r["parent"]]
+        infrequent = len(groups) == 1 and groups[0]["inputs"].get("logGroupClass") == "INFREQUENT_ACCESS"
+        kind, label = ("vendedLogsInfrequentAccessGb", "Infrequent Access") if infrequent else ("vendedLogsGb", "")
+    label = f" ({label})" if label else ""
+    return [Item("CloudWatch", f"flow logs {r['name']}{label} [flowLogsGb]", ctx.assumptions["flowLogsGb"], "GB",
+                 ctx.price(region, "cloudwatch", kind))]
+
+
 # ---------------------------------------------------------------------------------------------- compute
+
+
+# Office hours (components/office_hours.py): scheduled actions and schedules that stop a resource outside them.
+# Each returns the share of the month the resource runs (1.0 without such schedules).
+
+
+def office_label(fraction: float) -> str:
+    return "" if fraction >= 1 else f" (office hours: {fraction:.1%} of the month)"
+
+
+def _fraction(starts: list[str], stops: list[str], what: str) -> float:
+    try:
+        return on_fraction(starts, stops)
+    except ValueError as exc:
+        raise MissingPrice(f"cannot price the office hours of {what}: {exc}") from None
+
+
+def service_fraction(ctx: Context, service: dict) -> float:
+    """From Application Auto Scaling scheduled actions on the service: max capacity 0 stops it, more starts it."""
+    cluster = str(service["inputs"].get("cluster", "")).split("/")[-1]
+    resource_id = f"service/{cluster}/{service['inputs'].get('name') or service['name']}"
+    actions = [a["inputs"] for a in ctx.of_type("aws:appautoscaling/scheduledAction:ScheduledAction")
+               if a["inputs"].get("resourceId") == resource_id]
+    stops = [a["schedule"] for a in actions if not (a.get("scalableTargetAction") or {}).get("maxCapacity")]
+    starts = [a["schedule"] for a in actions if (a.get("scalableTargetAction") or {}).get("maxCapacity")]
+    return _fraction(starts, stops, service["name"])
+
+
+def db_fraction(ctx: Context, identifier: str) -> float:
+    """From EventBridge Scheduler schedules calling rds:stopDBInstance / rds:startDBInstance on the instance."""
+    starts, stops = [], []
+    for schedule in ctx.of_type("aws:scheduler/schedule:Schedule"):
+        target = schedule["inputs"].get("target") or {}
+        if json.loads(target.get("input") or "{}").get("DbInstanceIdentifier") != identifier:
+            continue
+        arn = str(target.get("arn", ""))
+        (stops if arn.endswith(":rds:stopDBInstance") else starts if arn.endswith(":rds:startDBInstance")
+         else []).append(schedule["inputs"]["scheduleExpression"])
+    return _fraction(starts, stops, identifier)
+
+
+def group_fraction(ctx: Context, group: dict) -> float:
+    """From EC2 Auto Scaling scheduled actions on the group (Unix cron `recurrence`): desired 0 stops it."""
+    name = group["inputs"].get("name") or group["name"]
+    actions = [a["inputs"] for a in ctx.of_type("aws:autoscaling/schedule:Schedule")
+               if str(a["inputs"].get("autoscalingGroupName", "")).startswith(name)]
+    stops = [unix_to_aws_cron(a["recurrence"]) for a in actions if not a.get("desiredCapacity")]
+    starts = [unix_to_aws_cron(a["recurrence"]) for a in actions if a.get("desiredCapacity")]
+    return _fraction(starts, stops, name)
+
+
+def unix_to_aws_cron(recurrence: str) -> str:
+    """`40 7 * * 1,2,3` (Unix, 0 = Sunday) -> `cron(40 7 ? * 2,3,4 *)` (AWS, 1 = Sunday)."""
+    minute, hour, dom, month, dow = recurrence.split()
+    if dow not in ("*", "?"):
+        dow = ",".join(str(int(d) % 7 + 1) for d in dow.split(","))
+        dom = "?"
+    return f"cron({minute} {hour} {dom} {month} {dow} *)"
+
 
 
 def task_family(reference: str) -> str:
@@ -265,10 +401,13 @@ def _ecs_service(r: dict, ctx: Context) -> list[Item]:
     inputs = r["inputs"]
     count = float(inputs.get("desiredCount") or 0)
     task = task_definition(ctx, inputs.get("taskDefinition", ""))
-    items = fargate_items(ctx, f"service {r['name']}", task, capacity_split(count, _service_strategies(r, ctx)), HOURS)
+    fraction = service_fraction(ctx, r)
+    label = f"service {r['name']}{office_label(fraction)}"
+    items = fargate_items(ctx, label, task, capacity_split(count, _service_strategies(r, ctx)), HOURS * fraction)
     if (inputs.get("networkConfiguration") or {}).get("assignPublicIp"):
         price = ctx.price(region_of(r, ctx), "vpc", "publicIpv4Hour")
-        items.append(Item("Networking", f"public IPv4 of service {r['name']} tasks", count * HOURS, "h", price))
+        items.append(Item("Networking", f"public IPv4 of service {r['name']} tasks", count * HOURS * fraction, "h",
+                          price))
     return items
 
 
@@ -302,23 +441,38 @@ def _rds_instance(r: dict, ctx: Context) -> list[Item]:
     inputs, region = r["inputs"], region_of(r, ctx)
     copies = 2 if inputs.get("multiAz") else 1
     az = " (multi-AZ: ×2)" if copies == 2 else ""
+    source = inputs.get("replicateSourceDb")
+    kind = f" (read replica of {str(source).split(':db:')[-1]})" if source else ""
     storage_type = inputs.get("storageType") or "gp2"
-    gb = float(inputs.get("allocatedStorage") or 20)
+    gb = _allocated_gb(r, ctx)
+    fraction = db_fraction(ctx, inputs.get("identifier") or r["name"])
     items = [
-        Item("Database (RDS)", f"{inputs['instanceClass']} {r['name']}{az}", copies * HOURS, "h",
-             ctx.price(region, "rds", "instanceHour", inputs["instanceClass"])),
+        Item("Database (RDS)", f"{inputs['instanceClass']} {r['name']}{kind}{az}{office_label(fraction)}",
+             copies * HOURS * fraction, "h", ctx.price(region, "rds", "instanceHour", inputs["instanceClass"])),
         Item("Database (RDS)", f"{storage_type} storage {r['name']}{az}", copies * gb, "GB-month",
              ctx.price(region, "rds", f"{storage_type}GbMonth")),
     ]
     billable = gb * ctx.assumptions["rdsBackupDailyChange"] * float(inputs.get("backupRetentionPeriod") or 0)
-    items.append(Item("Database (RDS)", f"backup storage beyond the free {gb:g} GB, {r['name']} [rdsBackupDailyChange]",
-                      billable, "GB-month", ctx.price(region, "rds", "backupGbMonth")))
+    if billable:
+        items.append(Item("Database (RDS)", f"backup storage beyond the free {gb:g} GB, {r['name']} "
+                                            "[rdsBackupDailyChange]", billable, "GB-month",
+                          ctx.price(region, "rds", "backupGbMonth")))
     if inputs.get("performanceInsightsEnabled"):
         items.append(_performance_insights(r, ctx))
     if inputs.get("manageMasterUserPassword"):
         items.append(Item("Secrets Manager", f"master user secret of {r['name']} (RDS-managed)", 1, "secret",
                           ctx.price(region, "secretsmanager", "secretMonth")))
     return items
+
+
+def _allocated_gb(r: dict, ctx: Context) -> float:
+    """Allocated storage; a read replica without its own has its source's."""
+    inputs = r["inputs"]
+    if inputs.get("allocatedStorage"):
+        return float(inputs["allocatedStorage"])
+    if inputs.get("replicateSourceDb"):
+        return _allocated_gb(db_instance(ctx, str(inputs["replicateSourceDb"])), ctx)
+    return 20.0
 
 
 def _performance_insights(r: dict, ctx: Context) -> Item:
@@ -423,13 +577,28 @@ def _dashboard(r: dict, ctx: Context) -> list[Item]:
 
 
 def _ecs_cluster(r: dict, ctx: Context) -> list[Item]:
+    """Container Insights: `enabled` publishes cluster- and service-level metrics; `enhanced` adds task- and
+    container-level ones, billed by observation and expressed here as metrics per running task. Metrics are
+    published (and billed) only while tasks run: office hours shorten both."""
     settings = {s.get("name"): s.get("value") for s in r["inputs"].get("settings") or []}
     mode = settings.get("containerInsights", "disabled")
     if mode == "disabled":
         return []
-    metrics = ctx.assumptions["containerInsightsMetrics"]
-    return [Item("CloudWatch", f"Container Insights ({mode}) {r['name']} [containerInsightsMetrics]", metrics,
-                 "metrics", ctx.price(region_of(r, ctx), "cloudwatch", "customMetricMonth"))]
+    name = r["inputs"].get("name") or r["name"]
+    services = [v for v in ctx.of_type("aws:ecs/service:Service")
+                if str(v["inputs"].get("cluster", "")).split("/")[-1] == name]
+    shares = [(float(v["inputs"].get("desiredCount") or 0), service_fraction(ctx, v)) for v in services]
+    fraction = max((share for _, share in shares), default=1.0)
+    price = ctx.price(region_of(r, ctx), "cloudwatch", "customMetricMonth")
+    items = [Item("CloudWatch", f"Container Insights ({mode}) {r['name']} [containerInsightsMetrics]"
+                                f"{office_label(fraction)}", ctx.assumptions["containerInsightsMetrics"] * fraction,
+                  "metrics", price)]
+    if mode == "enhanced":
+        tasks = sum(count * share for count, share in shares)
+        items.append(Item("CloudWatch", f"Container Insights enhanced: {tasks:g} running tasks × "
+                                        f"[containerInsightsTaskMetrics] {r['name']}",
+                          tasks * ctx.assumptions["containerInsightsTaskMetrics"], "metrics", price))
+    return items
 
 
 def _secret(r: dict, ctx: Context) -> list[Item]:
@@ -455,9 +624,18 @@ def replica_storage_classes(ctx: Context) -> dict[str, str]:
     return classes
 
 
+def bucket_assumption(r: dict) -> str:
+    """Which size assumption a bucket takes, from the component that declares it."""
+    parents = r["urn"].split("::")[2]
+    if f"{BACKUP_BUCKET_COMPONENT}$" in parents:
+        return "s3BackupGb"
+    if any(prefix in parents for prefix in APP_BUCKET_COMPONENTS):
+        return "s3AppGb"
+    return "s3OtherGb"
+
+
 def _bucket(r: dict, ctx: Context) -> list[Item]:
-    backup = f"{BACKUP_BUCKET_COMPONENT}$" in r["urn"].split("::")[2]
-    key = "s3BackupGb" if backup else "s3OtherGb"
+    key = bucket_assumption(r)
     storage_class = replica_storage_classes(ctx).get(r["inputs"].get("bucket", ""), "STANDARD")
     price = ctx.price(region_of(r, ctx), "s3", storage_class)
     return [Item("S3", f"bucket {r['name']} ({storage_class}) [{key}]", ctx.assumptions[key], "GB-month", price)]
@@ -469,10 +647,18 @@ def _bucket_replication(r: dict, ctx: Context) -> list[Item]:
                  "GB", price)]
 
 
-def _backed_up_gb(ctx: Context) -> float:
-    """Allocated storage of the DB instances that backup selections name."""
-    names = {arn for s in ctx.of_type("aws:backup/selection:Selection") for arn in s["inputs"].get("resources") or []}
-    return sum(float(db_instance(ctx, arn)["inputs"].get("allocatedStorage") or 20) for arn in names if ":db:" in arn)
+def _backed_up(ctx: Context) -> list[tuple[str, float, str]]:
+    """(what, GB, price key) of each resource the backup selections name: DB instances (allocated storage),
+    EFS file systems [efsStorageGb]."""
+    arns = sorted({arn for s in ctx.of_type("aws:backup/selection:Selection")
+                   for arn in s["inputs"].get("resources") or []})
+    found = []
+    for arn in arns:
+        if ":db:" in arn:
+            found.append((arn.split(":db:")[-1], _allocated_gb(db_instance(ctx, arn), ctx), "rdsSnapshotGbMonth"))
+        elif ":elasticfilesystem:" in arn:
+            found.append((arn.split("/")[-1] + " [efsStorageGb]", ctx.assumptions["efsStorageGb"], "efsWarmGbMonth"))
+    return found
 
 
 def _vault_uses(vault: dict, ctx: Context) -> list[tuple[float, bool]]:
@@ -490,20 +676,75 @@ def _vault_uses(vault: dict, ctx: Context) -> list[tuple[float, bool]]:
 
 
 def _vault(r: dict, ctx: Context) -> list[Item]:
-    gb, change, region = _backed_up_gb(ctx), ctx.assumptions["rdsBackupDailyChange"], region_of(r, ctx)
+    change, region = ctx.assumptions["rdsBackupDailyChange"], region_of(r, ctx)
     items = []
     for days, copy in _vault_uses(r, ctx):
-        items.append(Item("AWS Backup", f"snapshots in vault {r['name']} ({days:g} days) [rdsBackupDailyChange]",
-                          gb * (1 + change * days), "GB-month", ctx.price(region, "backup", "rdsSnapshotGbMonth")))
-        if copy:
-            items.append(Item("AWS Backup", f"copy transfer into {r['name']} from {ctx.region}", gb * change * DAYS,
-                              "GB", ctx.price(ctx.region, "vpc", "interRegionTransferGb")))
+        for what, gb, key in _backed_up(ctx):
+            items.append(Item("AWS Backup", f"{what} in vault {r['name']} ({days:g} days) [rdsBackupDailyChange]",
+                              gb * (1 + change * days), "GB-month", ctx.price(region, "backup", key)))
+            if copy:
+                items.append(Item("AWS Backup", f"copy transfer of {what} into {r['name']} from {ctx.region}",
+                                  gb * change * DAYS, "GB", ctx.price(ctx.region, "vpc", "interRegionTransferGb")))
     return items
 
 
 def _ecr_repository(r: dict, ctx: Context) -> list[Item]:
     price = ctx.price(region_of(r, ctx), "ecr", "storageGbMonth")
     return [Item("ECR", f"repository {r['name']} [ecrStorageGb]", ctx.assumptions["ecrStorageGb"], "GB-month", price)]
+
+
+def _efs(r: dict, ctx: Context) -> list[Item]:
+    price = ctx.price(region_of(r, ctx), "efs", "standardGbMonth")
+    return [Item("EFS", f"file system {r['name']} (Standard) [efsStorageGb]", ctx.assumptions["efsStorageGb"],
+                 "GB-month", price)]
+
+
+def _efs_backup_policy(r: dict, ctx: Context) -> list[Item]:
+    """EFS automatic backups (AWS Backup's default plan, 35 days): one copy of the data as warm backup storage."""
+    if (r["inputs"].get("backupPolicy") or {}).get("status") != "ENABLED":
+        return []
+    price = ctx.price(region_of(r, ctx), "backup", "efsWarmGbMonth")
+    return [Item("AWS Backup", f"automatic EFS backups {r['name']} [efsStorageGb]", ctx.assumptions["efsStorageGb"],
+                 "GB-month", price)]
+
+
+def _distribution(r: dict, ctx: Context) -> list[Item]:
+    return []  # a distribution has no monthly charge: its traffic is priced once per stack (usage_items)
+
+
+def _hosted_zone(r: dict, ctx: Context) -> list[Item]:
+    price = ctx.price(ctx.region, "route53", "hostedZoneMonth")
+    return [Item("Route 53", f"hosted zone {r['name']}", 1, "zone", price)]
+
+
+HEALTH_CHECK_FEATURES = ("HTTPS", "STR_MATCH")  # each an optional feature in the health check's type
+
+
+def _health_check(r: dict, ctx: Context) -> list[Item]:
+    """$0.50 an AWS endpoint, $0.75 another; plus each optional feature (HTTPS, string matching, 10-second
+    interval, latency measurement). An endpoint is AWS's when its name is an AWS service name."""
+    inputs = r["inputs"]
+    aws_endpoint = str(inputs.get("fqdn", "")).endswith((".amazonaws.com", ".cloudfront.net")) \
+        or inputs.get("type") in ("CALCULATED", "CLOUDWATCH_METRIC")
+    kind = "Aws" if aws_endpoint else "Other"
+    kind_label = "AWS" if aws_endpoint else "non-AWS"
+    features = sum(f in str(inputs.get("type", "")) for f in HEALTH_CHECK_FEATURES)
+    features += int(float(inputs.get("requestInterval") or 30) == 10) + int(bool(inputs.get("measureLatency")))
+    items = [Item("Route 53", f"health check {r['name']} ({kind_label} endpoint)", 1, "check",
+                  ctx.price(ctx.region, "route53", f"healthCheck{kind}Month"))]
+    if features:
+        items.append(Item("Route 53", f"health check {r['name']}: optional features", features, "features",
+                          ctx.price(ctx.region, "route53", f"healthCheckFeature{kind}Month")))
+    return items
+
+
+def _private_dns_namespace(r: dict, ctx: Context) -> list[Item]:
+    price = ctx.price(ctx.region, "route53", "hostedZoneMonth")
+    return [Item("Route 53", f"private hosted zone of namespace {r['name']}", 1, "zone", price)]
+
+
+def _lambda_function(r: dict, ctx: Context) -> list[Item]:
+    return []  # requests and GB-seconds are priced once per stack (usage_items), after the permanent free tier
 
 
 PRICERS: dict[str, Callable[[dict, Context], list[Item]]] = {
@@ -531,15 +772,26 @@ PRICERS: dict[str, Callable[[dict, Context], list[Item]]] = {
     "aws:s3/bucketReplicationConfig:BucketReplicationConfig": _bucket_replication,
     "aws:backup/vault:Vault": _vault,
     "aws:ecr/repository:Repository": _ecr_repository,
+    "aws:autoscaling/group:Group": _autoscaling_group,
+    "aws:ec2/instance:Instance": _ec2_instance,
+    "aws:ec2/flowLog:FlowLog": _flow_log,
+    "aws:efs/fileSystem:FileSystem": _efs,
+    "aws:efs/backupPolicy:BackupPolicy": _efs_backup_policy,
+    "aws:cloudfront/distribution:Distribution": _distribution,
+    "aws:route53/zone:Zone": _hosted_zone,
+    "aws:route53/healthCheck:HealthCheck": _health_check,
+    "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": _private_dns_namespace,
+    "aws:lambda/function:Function": _lambda_function,
 }
 
 
 def usage_items(ctx: Context) -> list[Item]:
-    """Stack-wide usage from the assumptions, for the resource kinds present: NAT data, logs, endpoint data."""
+    """Stack-wide usage from the assumptions, for the resource kinds present: NAT data, logs, endpoint data,
+    CloudFront traffic and Lambda invocations (after their permanent free tiers)."""
     present = {r["type"] for r in ctx.graph["resources"]}
     a, region, items = ctx.assumptions, ctx.region, []
     if "aws:ec2/natGateway:NatGateway" in present:
-        items.append(Item("Networking", "NAT data processing [natProcessedGb]", a["natProcessedGb"], "GB",
+        items.append(Item("Networking", "NAT gateway data processing [natProcessedGb]", a["natProcessedGb"], "GB",
                           ctx.price(region, "vpc", "natGatewayGb")))
     interface = [r for r in ctx.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
                  if r["inputs"].get("vpcEndpointType") == "Interface"]
@@ -551,7 +803,26 @@ def usage_items(ctx: Context) -> list[Item]:
                           ctx.price(region, "cloudwatch", "logsIngestedGb")))
         items.append(Item("CloudWatch", "log storage [logsStoredGb]", a["logsStoredGb"], "GB-month",
                           ctx.price(region, "cloudwatch", "logsStoredGbMonth")))
+    if "aws:cloudfront/distribution:Distribution" in present:
+        items += _beyond_free(ctx, "CloudFront", "data out [cloudfrontGb]", a["cloudfrontGb"], "GB", "cloudfront",
+                              "dataOutGb", "freeDataOutGb")
+        items += _beyond_free(ctx, "CloudFront", "HTTPS requests [cloudfrontRequestsMillions]",
+                              a["cloudfrontRequestsMillions"], "M requests", "cloudfront", "millionHttpsRequests",
+                              "freeRequestsMillions")
+    if "aws:lambda/function:Function" in present:
+        items += _beyond_free(ctx, "Lambda", "requests [lambdaRequestsMillions]", a["lambdaRequestsMillions"],
+                              "M requests", "lambda", "millionRequests", "freeRequestsMillions")
+        items += _beyond_free(ctx, "Lambda", "compute [lambdaGbSeconds]", a["lambdaGbSeconds"], "GB-s", "lambda",
+                              "gbSecond", "freeGbSeconds")
     return items
+
+
+def _beyond_free(ctx: Context, service: str, what: str, used: float, unit: str, section: str, key: str,
+                 free_key: str) -> list[Item]:
+    """Usage above an always-free monthly allowance (per account: the estimate gives it to this stack)."""
+    free = ctx.price(ctx.region, section, free_key)
+    label = f"{what} beyond the {free:,g} {unit} free"
+    return [Item(service, label, max(0.0, used - free), unit, ctx.price(ctx.region, section, key))]
 
 
 # ---------------------------------------------------------------------------------------------- the estimate
@@ -622,7 +893,22 @@ def render_estimate(est: Estimate, sources: dict[str, str] | None = None) -> str
         out += ["", service] + [line(row) for row, i in zip(rows, est.items) if i.service == service]
         out.append(line(("", "", "subtotal", money(sum(i.monthly for i in items)))))
     out += ["", line(("Total", "", "", money(est.total))), ""]
-    return "\n".join(out + _gaps(est) + _assumption_lines(est, sources or {}) + [f"Prices: {d}" for d in est.dates]) + "\n"
+    return "\n".join(out + _summary(est) + _gaps(est) + _assumption_lines(est, sources or {})
+                     + [f"Prices: {d}" for d in est.dates]) + "\n"
+
+
+def _summary(est: Estimate) -> list[str]:
+    """What drives the total (the three dearest services) and the biggest levers, when the estimate has them."""
+    if not est.levers and not est.notes:
+        return []
+    from .cost_levers import drivers
+
+    top = ", ".join(f"{service} {money(amount)} ({share:.0%})" for service, amount, share in drivers(est))
+    out = [f"What drives it: {top}"]
+    if est.levers:
+        out.append("Biggest levers (setting: what it changes, saving a month):")
+        out += [f"  {lever.setting}: {lever.what}: -{money(lever.saving)}" for lever in est.levers]
+    return out + list(est.notes) + [""]
 
 
 def _gaps(est: Estimate) -> list[str]:
@@ -684,6 +970,14 @@ def merged_assumptions(overrides: dict[str, float], defaults: dict[str, float]) 
 
 
 def estimate_graph(graph: dict, overrides: dict[str, float] | None = None) -> Estimate:
-    """The estimate of a graph with the price files of its regions and the default assumptions plus overrides."""
+    """The estimate of a graph with the price files of its regions and the default assumptions plus overrides,
+    with the settings that would lower it most."""
+    from dataclasses import replace
+
+    from .cost_levers import endpoint_note, levers
+
     prices = {region: load_prices(region) for region in graph_regions(graph)}
-    return estimate(graph, prices, merged_assumptions(overrides or {}, default_assumptions()))
+    assumptions = merged_assumptions(overrides or {}, default_assumptions())
+    est = estimate(graph, prices, assumptions)
+    note = endpoint_note(graph, prices, est.region)
+    return replace(est, levers=tuple(levers(graph, prices, assumptions)), notes=(note,) if note else ())

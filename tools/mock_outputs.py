@@ -272,6 +272,31 @@ def _hosted_zone(args: State, account: str) -> State:
             "linkedServicePrincipal": "", "enableAcceleratedRecovery": False}
 
 
+def _eip(name: str, inputs: State, region: str, account: str) -> State:
+    """An Elastic IP: its allocation id is its id; the address is from TEST-NET-3 (RFC 5737), never routable."""
+    allocation = f"eipalloc-{_digest('aws:ec2/eip:Eip' + name, 17)}"
+    return {"allocationId": allocation, "publicIp": f"203.0.113.{int(_digest(name, 2), 16) % 254 + 1}",
+            "arn": f"arn:aws:ec2:{region}:{account}:elastic-ip/{allocation}"}
+
+
+def _network_interface(name: str, inputs: State, region: str, account: str) -> State:
+    eni = f"eni-{_digest('aws:ec2/networkInterface:NetworkInterface' + name, 17)}"
+    return {"arn": f"arn:aws:ec2:{region}:{account}:network-interface/{eni}",
+            "privateIp": f"10.255.0.{int(_digest(name, 2), 16) % 254 + 1}"}
+
+
+def _launch_template(name: str, inputs: State, region: str, account: str) -> State:
+    template = f"lt-{_digest('aws:ec2/launchTemplate:LaunchTemplate' + name, 17)}"
+    return {"arn": f"arn:aws:ec2:{region}:{account}:launch-template/{template}", "latestVersion": 1,
+            "defaultVersion": 1}
+
+
+def _autoscaling_group(name: str, inputs: State, region: str, account: str) -> State:
+    group = _physical_name("aws:autoscaling/group:Group", name, inputs)
+    return {"name": group, "arn": f"arn:aws:autoscaling:{region}:{account}:autoScalingGroup:"
+                                  f"{_digest(group, 8)}-0000-4000-8000-{_digest(group, 12)}:autoScalingGroupName/{group}"}
+
+
 _SPECIFIC: dict[str, Callable[[str, State, str, str], State]] = {
     "aws:acm/certificate:Certificate": _acm_certificate,
     "aws:acm/certificateValidation:CertificateValidation": lambda name, inputs, region, account: {
@@ -280,6 +305,10 @@ _SPECIFIC: dict[str, Callable[[str, State, str, str], State]] = {
     "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": _chat_configuration("slack-channel", None),
     "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration": _chat_configuration(
         "microsoft-teams-channel", "teamId"),
+    "aws:ec2/eip:Eip": _eip,
+    "aws:ec2/networkInterface:NetworkInterface": _network_interface,
+    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
+    "aws:autoscaling/group:Group": _autoscaling_group,
     "aws:rds/instance:Instance": _rds_instance,
     "aws:rds/proxy:Proxy": _rds_proxy,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
@@ -321,6 +350,9 @@ _ARN_BY_TYPE = {
     "aws:cloudwatch/logGroup:LogGroup": "arn:aws:logs:{region}:{account}:log-group:{name}",
     "aws:cloudwatch/eventRule:EventRule": "arn:aws:events:{region}:{account}:rule/{name}",
     "aws:cloudwatch/metricAlarm:MetricAlarm": "arn:aws:cloudwatch:{region}:{account}:alarm:{name}",
+    "aws:iam/instanceProfile:InstanceProfile": "arn:aws:iam::{account}:instance-profile/{name}",
+    "aws:appautoscaling/scheduledAction:ScheduledAction":
+        "arn:aws:autoscaling:{region}:{account}:scheduledAction:{name}",
 }
 
 
@@ -340,6 +372,8 @@ _ID_PREFIXES = {
     "aws:ec2/vpc:Vpc": "vpc",
     "aws:ec2/routeTable:RouteTable": "rtb",
     "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/networkInterface:NetworkInterface": "eni",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt",
     "aws:ec2/internetGateway:InternetGateway": "igw",
     "aws:ec2/natGateway:NatGateway": "nat",
     "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
@@ -367,7 +401,7 @@ def outputs_for(type_token: str, name: str, inputs: State, region: str, account:
     maker = _SPECIFIC.get(type_token)
     specific = maker(name, inputs, region, account) if maker else {}
     state.update(specific)
-    resource_id = specific.get("id") or state.get("identifier") or (physical if _service(type_token) in ("s3", "iam", "ecs") else f"{_service(type_token)}-{_digest(type_token + name, 17)}")
+    resource_id = specific.get("id") or state.get("identifier") or (physical if _service(type_token) in ("s3", "iam", "ecs", "autoscaling") else f"{_service(type_token)}-{_digest(type_token + name, 17)}")
     if type_token in _ID_PREFIXES:
         resource_id = f"{_ID_PREFIXES[type_token]}-{_digest(type_token + name, 17)}"
     if isinstance(inputs.get(_ID_FROM_INPUT.get(type_token, "")), str):

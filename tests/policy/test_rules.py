@@ -202,6 +202,10 @@ CASES = {
          [f"ingress tcp 3000 from 0.0.0.0/0 {WORLD_OPEN}"]),
         ("egress rule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
          {"cidrIpv4": "0.0.0.0/0", "ipProtocol": "-1"}, {}, []),
+        ("from the private subnets", RULE, {"cidrIpv4": "10.30.64.0/20", "ipProtocol": "-1"}, {}, []),
+        # An auto scaling group's tags are a list of {key, value, propagateAtLaunch}: not an ingress, no crash.
+        ("auto scaling group", "aws:autoscaling/group:Group",
+         {"tags": [{"key": "Name", "value": "nat", "propagateAtLaunch": False}]}, {}, []),
     ],
     "ecs-no-secrets-in-environment": [
         ("secrets through valueFrom", TASK, task(), {}, []),
