@@ -125,6 +125,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
+        if response.urn in self.registrations:
+            # The engine refuses a second resource with the same URN ("Duplicate resource URN"); so do the mocks.
+            raise ValueError(f"Duplicate resource URN '{response.urn}'; try giving it a unique name")
         inputs = rpc.deserialize_properties(request.object)
         if request.type.startswith("pulumi:providers:") and isinstance(inputs.get("region"), str):
             self.aws.provider_regions[response.urn] = inputs["region"]
