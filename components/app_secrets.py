@@ -24,8 +24,22 @@ class AppSecretsArgs:
     overrides: dict[str, pulumi.Output[str]] = field(default_factory=dict)
 
 
+# Tags `python -m ops secrets` reads: which variable a secret feeds, whether the program generated its value,
+# and the length it generates (so an operator's regeneration matches).
+ENV_NAME_TAG, GENERATED_TAG, LENGTH_TAG = "nodeapi:env-name", "nodeapi:generated", "nodeapi:length"
+
+
+def secret_tags(env_name: str, generated: bool, length: int) -> dict[str, str]:
+    """The tags of one app secret."""
+    return {ENV_NAME_TAG: env_name, GENERATED_TAG: "true" if generated else "false", LENGTH_TAG: str(length)}
+
+
 class AppSecrets(pulumi.ComponentResource):
-    """One secret per name; `arns` maps env var name -> secret ARN (for ECS `secrets` valueFrom)."""
+    """One secret per name; `arns` maps env var name -> secret ARN (for ECS `secrets` valueFrom).
+
+    The value is Pulumi's only at creation: the version ignores later `secretString` changes, so a value set with
+    `python -m ops secrets set` (a new AWSCURRENT version) is not reverted by the next `pulumi up`.
+    """
 
     def __init__(self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nodeapi:secrets:AppSecrets", name, None, opts)
@@ -43,9 +57,13 @@ class AppSecrets(pulumi.ComponentResource):
                 description=f"{env_name} of the application",
                 kms_key_id=args.kms_key_arn,
                 recovery_window_in_days=args.recovery_window_days,
+                tags=secret_tags(env_name, env_name not in args.overrides, args.length),
                 opts=child,
             )
-            aws.secretsmanager.SecretVersion(f"{name}-{slug}", secret_id=secret.id, secret_string=value, opts=child)
+            aws.secretsmanager.SecretVersion(
+                f"{name}-{slug}", secret_id=secret.id, secret_string=value,
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]),
+            )
             self.arns[env_name] = secret.arn
         self.register_outputs({"arns": self.arns})
 

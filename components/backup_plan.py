@@ -1,4 +1,4 @@
-"""AWS Backup: a KMS-encrypted vault per region, a nightly plan with a cross-region copy, the selection."""
+"""AWS Backup: a KMS-encrypted vault per region, a scheduled plan with a cross-region copy, the selections."""
 
 from dataclasses import dataclass
 
@@ -11,6 +11,12 @@ BACKUP_POLICIES = (
     "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
     "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
 )
+# S3 has its own managed policies (AWS Backup Developer Guide, "Amazon S3 backups").
+S3_BACKUP_POLICIES = (
+    "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
+    "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
+)
+RULE_NAME = "scheduled"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,10 +33,19 @@ class BackupPlanArgs:
     resource_arns: list[pulumi.Input[str]]
     account_id: str
     protect: bool
+    s3: bool = False  # the selections include S3 buckets: attach the S3 backup and restore policies
+
+
+def selection_name(vault_name: str, key: str) -> str:
+    """A selection's name: `<vault>-<key>` (AWS Backup: 1-50 of letters, digits, - _ .)."""
+    name = f"{vault_name}-{key}"
+    if len(name) > 50:
+        raise ValueError(f"backup selection name {name!r} is longer than 50 characters")
+    return name
 
 
 class BackupPlan(pulumi.ComponentResource):
-    """Nightly snapshots of the selected resources, copied to the backup region."""
+    """Scheduled recovery points of the selected resources, copied to the backup region."""
 
     def __init__(self, name: str, args: BackupPlanArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nodeapi:backups:BackupPlan", name, None, opts)
@@ -49,7 +64,7 @@ class BackupPlan(pulumi.ComponentResource):
             name=args.vault_name,
             rules=[
                 {
-                    "rule_name": "nightly",
+                    "rule_name": RULE_NAME,
                     "target_vault_name": self.vault.name,
                     "schedule": args.schedule,
                     "schedule_expression_timezone": "Etc/UTC",
@@ -63,19 +78,33 @@ class BackupPlan(pulumi.ComponentResource):
         )
         role, _ = service_role(f"{name}-role", service="backup.amazonaws.com", account_id=args.account_id,
                                statements=[], parent=self)
-        attachments = [
+        self._attachments = [
             aws.iam.RolePolicyAttachment(f"{name}-role-{arn.rsplit('For', 1)[1].lower()}", role=role.name,
                                          policy_arn=arn, opts=child)
-            for arn in BACKUP_POLICIES
+            for arn in BACKUP_POLICIES + (S3_BACKUP_POLICIES if args.s3 else ())
         ]
+        self._role, self._name, self._vault_name = role, name, args.vault_name
         aws.backup.Selection(
             f"{name}-selection",
-            name=f"{args.vault_name}-data",
+            name=selection_name(args.vault_name, "data"),
             plan_id=self.plan.id,
             iam_role_arn=role.arn,
             resources=args.resource_arns,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=attachments),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._attachments),
         )
         self.vault_name = self.vault.name
         self.copy_vault_name = self.copy_vault.name
         self.register_outputs({"vault_name": self.vault_name, "copy_vault_name": self.copy_vault_name})
+
+    def add_selection(self, key: str, resource_arns: list[pulumi.Input[str]],
+                      opts: pulumi.ResourceOptions | None = None) -> aws.backup.Selection:
+        """More resources in the same plan, with the same role (e.g. EFS file systems built after the plan)."""
+        return aws.backup.Selection(
+            f"{self._name}-selection-{key}",
+            name=selection_name(self._vault_name, key),
+            plan_id=self.plan.id,
+            iam_role_arn=self._role.arn,
+            resources=resource_arns,
+            opts=pulumi.ResourceOptions.merge(
+                pulumi.ResourceOptions(parent=self, depends_on=self._attachments), opts),
+        )

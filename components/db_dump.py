@@ -1,4 +1,4 @@
-"""The nightly logical backup: a scheduled Fargate task that runs pg_dump and uploads the file to S3."""
+"""The scheduled logical backup: a Fargate task that runs pg_dump and uploads the file to S3."""
 
 import json
 from dataclasses import dataclass
@@ -6,6 +6,8 @@ from datetime import datetime
 
 import pulumi
 import pulumi_aws as aws
+
+from settings.backups import postgres_image
 
 from .iam import service_role
 from .task_schedule import TaskSchedule, schedule_task
@@ -93,7 +95,7 @@ class DbDumpArgs:
 
     family: str
     schedule: str
-    dump_image: str
+    dump_image: str | None  # None: postgres:<major_version>-alpine (pg_dump must be at least the server's major)
     dump_command: list[str]
     dump_dir: str
     dump_file: str
@@ -115,6 +117,13 @@ class DbDumpArgs:
     security_group_ids: list[pulumi.Input[str]]
     region: str
     account_id: str
+    major_version: int = 16
+    log_group_name: str | None = None  # default /nodeapi/<family>
+
+    @property
+    def image(self) -> str:
+        """The dump container's image."""
+        return self.dump_image or postgres_image(self.major_version)
 
 
 class DbDump(pulumi.ComponentResource):
@@ -124,7 +133,8 @@ class DbDump(pulumi.ComponentResource):
         super().__init__("nodeapi:backups:DbDump", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/nodeapi/{args.family}", retention_in_days=args.log_retention_days,
+            f"{name}-logs", name=args.log_group_name or f"/nodeapi/{args.family}",
+            retention_in_days=args.log_retention_days,
             kms_key_id=args.db_kms_key_arn, opts=child,
         )
         self.execution_role, _ = service_role(
@@ -146,7 +156,7 @@ class DbDump(pulumi.ComponentResource):
             db_host=args.db_host, secret=args.db_secret_arn, bucket=args.bucket_name,
             kms=args.bucket_kms_key_arn, log_group=self.log_group.name,
         ).apply(lambda v: json.dumps(container_definitions(
-            dump_image=args.dump_image, dump_command=args.dump_command, dump_dir=args.dump_dir,
+            dump_image=args.image, dump_command=args.dump_command, dump_dir=args.dump_dir,
             dump_file=args.dump_file, upload_image=args.upload_image, db_host=v["db_host"], db_port=args.db_port,
             db_name=args.db_name, db_user=args.db_user, password_value_from=f"{v['secret']}:password::",
             bucket=v["bucket"], kms_key_arn=v["kms"], log_group=v["log_group"], region=args.region,
@@ -166,7 +176,7 @@ class DbDump(pulumi.ComponentResource):
             opts=child,
         )
         self.schedule = schedule_task(f"{name}-schedule", f"{name}-scheduler", TaskSchedule(
-            schedule_name=args.family, expression=args.schedule, description="nightly pg_dump to the backup bucket",
+            schedule_name=args.family, expression=args.schedule, description="scheduled pg_dump to the backup bucket",
             cluster_arn=args.cluster_arn, family=args.family, task_definition_arn=self.task_definition.arn,
             execution_role_arn=self.execution_role.arn, task_role_arn=self.task_role.arn,
             subnet_ids=args.subnet_ids, security_group_ids=args.security_group_ids,

@@ -20,6 +20,18 @@ ECS_TASKS = "ecs-tasks.amazonaws.com"
 
 
 @dataclass(frozen=True, kw_only=True)
+class BootstrapTask:
+    """The data tier's database-users task the hook runs before every migration, and where it runs."""
+
+    task_family: str
+    container_name: str
+    execution_role_arn: pulumi.Input[str]
+    subnet_ids: list[pulumi.Input[str]]
+    security_group_ids: list[pulumi.Input[str]]
+    task_role_arn: pulumi.Input[str] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class MigrationHookArgs:
     """The function, the web service whose new revision it migrates, and where the migration task runs."""
 
@@ -40,6 +52,7 @@ class MigrationHookArgs:
     account_id: str
     container_name: str = "web"
     callback_delay_seconds: int = 30
+    bootstrap: BootstrapTask | None = None  # DataTier.bootstrap_task: app database users before migrations
 
 
 def log_group_name(function_name: str) -> str:
@@ -61,9 +74,13 @@ def validate(args: MigrationHookArgs) -> None:
 
 
 def hook_environment(args: MigrationHookArgs) -> pulumi.Output[dict[str, str]]:
-    """The variables handler.py reads, in the formats it parses (JSON list, comma-separated IDs)."""
+    """The variables handler.py reads, in the formats it parses (JSON list, comma-separated IDs); the BOOTSTRAP_*
+    ones are empty without a bootstrap task."""
+    bootstrap = args.bootstrap
     return pulumi.Output.all(
-        subnets=pulumi.Output.all(*args.subnet_ids), groups=pulumi.Output.all(*args.security_group_ids)
+        subnets=pulumi.Output.all(*args.subnet_ids), groups=pulumi.Output.all(*args.security_group_ids),
+        bootstrap_subnets=pulumi.Output.all(*(bootstrap.subnet_ids if bootstrap else [])),
+        bootstrap_groups=pulumi.Output.all(*(bootstrap.security_group_ids if bootstrap else [])),
     ).apply(lambda v: {
         "HOOK_STAGE": HOOK_STAGE,
         "CONTAINER_NAME": args.container_name,
@@ -72,6 +89,10 @@ def hook_environment(args: MigrationHookArgs) -> pulumi.Output[dict[str, str]]:
         "SECURITY_GROUP_IDS": ",".join(v["groups"]),
         "CALLBACK_DELAY_SECONDS": str(args.callback_delay_seconds),
         "MIGRATION_TIMEOUT_SECONDS": str(args.timeout_seconds),
+        "BOOTSTRAP_TASK_DEFINITION": bootstrap.task_family if bootstrap else "",
+        "BOOTSTRAP_CONTAINER_NAME": bootstrap.container_name if bootstrap else "",
+        "BOOTSTRAP_SUBNET_IDS": ",".join(v["bootstrap_subnets"]),
+        "BOOTSTRAP_SECURITY_GROUP_IDS": ",".join(v["bootstrap_groups"]),
     })
 
 
@@ -79,16 +100,20 @@ def function_statements(args: MigrationHookArgs, log_group_arn: pulumi.Input[str
     """Least privilege for the handler's calls: this service's revisions, this family's tasks, this cluster."""
     ecs = f"arn:aws:ecs:{args.region}:{args.account_id}"
     on_cluster = {"ArnEquals": {"ecs:cluster": args.cluster_arn}}
+    bootstrap = args.bootstrap
+    families = [args.task_family] + ([bootstrap.task_family] if bootstrap else [])
+    bootstrap_roles = [bootstrap.task_role_arn, bootstrap.execution_role_arn] if bootstrap else []
+    passed = [args.task_role_arn, args.execution_role_arn] + [arn for arn in bootstrap_roles if arn is not None]
     return [
         {"Effect": "Allow", "Action": ["ecs:DescribeServiceRevisions"],
          "Resource": [f"{ecs}:service-revision/{args.cluster_name}/{args.service_name}/*"]},
-        {"Effect": "Allow", "Action": ["ecs:RunTask"], "Resource": [f"{ecs}:task-definition/{args.task_family}:*"],
-         "Condition": on_cluster},
+        {"Effect": "Allow", "Action": ["ecs:RunTask"],
+         "Resource": [f"{ecs}:task-definition/{family}:*" for family in families], "Condition": on_cluster},
         # ListTasks has no task resource (its resource type is the container instance): `*`, narrowed to the cluster.
         {"Effect": "Allow", "Action": ["ecs:ListTasks"], "Resource": ["*"], "Condition": on_cluster},
         {"Effect": "Allow", "Action": ["ecs:DescribeTasks", "ecs:StopTask"],
          "Resource": [f"{ecs}:task/{args.cluster_name}/*"], "Condition": on_cluster},
-        {"Effect": "Allow", "Action": ["iam:PassRole"], "Resource": [args.task_role_arn, args.execution_role_arn],
+        {"Effect": "Allow", "Action": ["iam:PassRole"], "Resource": passed,
          "Condition": {"StringEquals": {"iam:PassedToService": ECS_TASKS}}},
         {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": [pulumi.Output.concat(log_group_arn, ":log-stream:*")]},

@@ -34,6 +34,7 @@ def watched(args: ObservabilityArgs) -> Watched:
     """Every long-running service, the public ones' target groups (each route's blue and green), the database, the
     cache: what the alarm pack watches."""
     settings, prefix = args.settings, args.names.prefix
+    db, cache = settings.database, settings.cache
     routes = args.edge.routes if args.edge else {}
     return Watched(
         load_balancer_arn_suffix=args.edge.load_balancer.arn_suffix if args.edge else None,
@@ -42,10 +43,14 @@ def watched(args: ObservabilityArgs) -> Watched:
             for service, service_routes in routes.items()},
         services={service: s.service_name for service, s in args.app.services.items()},
         cluster_name=args.cluster_name,
-        database=DbWatch(identifier=prefix, instance_class=settings.database.instance_class,
-                         allocated_storage_gb=settings.database.allocated_storage_gb),
-        cache=CacheWatch(group_id=prefix, node_type=settings.cache.node_type, replicas=settings.cache.replicas,
-                         maxmemory_policy=settings.cache.maxmemory_policy),
+        database=DbWatch(identifier=prefix, instance_class=db.instance_class,
+                         allocated_storage_gb=db.allocated_storage_gb, max_connections=db.max_connections,
+                         replica_identifiers=list(args.data.database.replica_identifiers),
+                         replica_instance_class=db.read_replicas.instance_class),
+        # The data tier decides whether a cache exists (`cache` absent or `enabled: false`: none).
+        cache=CacheWatch(group_id=prefix, node_type=cache.node_type, replicas=cache.replicas,
+                         maxmemory_policy=cache.maxmemory_policy, shards=cache.shards)
+        if args.data.cache is not None else None,
     )
 
 

@@ -7,12 +7,13 @@ from pydantic import Field, field_validator, model_validator
 from .base import Section, rule_error
 from .fargate import fargate_problem
 from .network import check_log_retention
-from .schedules import backup_expression, scheduler_expression
+from .schedules import backup_expression, max_gap_hours, scheduler_expression
 
 PROD_MIN_RETENTION_DAYS = 30
 DUMP_DIR = "/var/lib/postgresql/data"  # a VOLUME of the postgres image (mode 1777): writable by a non-root user
 DUMP_FILE = "db.dump"
-DEFAULT_DUMP_IMAGE = "public.ecr.aws/docker/library/postgres:16-alpine"
+POSTGRES_IMAGE = "public.ecr.aws/docker/library/postgres:{major}-alpine"
+DEFAULT_DUMP_IMAGE = POSTGRES_IMAGE.format(major=16)  # the image of the default engine version
 DEFAULT_UPLOAD_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2"
 # Connection comes from PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD/PGSSLMODE set on the container.
 DEFAULT_DUMP_COMMAND = ("pg_dump", "--format=custom", "--compress=6", "--no-owner", "--no-privileges",
@@ -24,12 +25,20 @@ def check_schedule(value: str) -> str:
     return scheduler_expression(value)
 
 
+def postgres_image(major: int) -> str:
+    """The official postgres image (pg_dump, psql) of a major, from ECR Public (no Docker Hub rate limits)."""
+    return POSTGRES_IMAGE.format(major=major)
+
+
 class DumpSettings(Section):
     """The nightly logical dump: a scheduled Fargate task writing pg_dump output to the backup bucket."""
 
     enabled: bool = Field(default=True, description="schedule the nightly pg_dump")
-    schedule: str = Field(default="cron(0 2 * * ? *)", description="EventBridge Scheduler expression, UTC")
-    image: str = Field(default=DEFAULT_DUMP_IMAGE, description="image with pg_dump (major >= the server's)")
+    schedule: str = Field(default="cron(0 2 * * ? *)",
+                          description="EventBridge Scheduler expression, UTC, any frequency (e.g. every 6 hours: "
+                                      "'cron(0 */6 * * ? *)'); the dump's RPO is its interval")
+    image: str | None = Field(default=None, description="image with pg_dump (major >= the server's); default: "
+                                                       "postgres:<database major>-alpine from ECR Public")
     command: list[str] = Field(default=list(DEFAULT_DUMP_COMMAND), min_length=1,
                                description=f"dump command; must write {DUMP_DIR}/{DUMP_FILE}")
     upload_image: str = Field(default=DEFAULT_UPLOAD_IMAGE, description="image with the AWS CLI")
@@ -54,7 +63,9 @@ class BackupSettings(Section):
     retention_days: int = Field(default=30, ge=1, description="dumps and AWS Backup recovery points kept (days)")
     noncurrent_retention_days: int = Field(default=7, ge=1, description="overwritten/deleted dump versions kept")
     cross_region: bool = Field(default=False, description="replicate the bucket to backupRegion (required in production)")
-    plan_schedule: str = Field(default="cron(0 7 * * ? *)", description="AWS Backup nightly rule, UTC (after the RDS backup window)")
+    plan_schedule: str = Field(default="cron(0 7 * * ? *)",
+                               description="AWS Backup rule, UTC cron, at most hourly (default nightly after the RDS "
+                                           "backup window); its RPO is its interval")
     object_lock: Literal["none", "governance", "compliance"] = Field(
         default="none", description="S3 object lock mode on dumps (compliance cannot be shortened, even by root)"
     )
@@ -65,6 +76,16 @@ class BackupSettings(Section):
     @classmethod
     def _schedule(cls, value: str) -> str:
         return backup_expression(value)
+
+    @property
+    def plan_rpo_hours(self) -> float:
+        """The longest gap between two AWS Backup recovery points: the plan's RPO (PITR's is ~5 minutes)."""
+        return max_gap_hours(self.plan_schedule)
+
+    @property
+    def dump_rpo_hours(self) -> float | None:
+        """The longest gap between two dumps (add the dump's own duration); None without dumps."""
+        return max_gap_hours(self.dump.schedule) if self.dump.enabled else None
 
     @model_validator(mode="after")
     def _lock(self) -> "BackupSettings":

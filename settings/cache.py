@@ -14,13 +14,24 @@ MAXMEMORY_POLICIES = Literal[
 ]
 
 
-class CacheSettings(Section):
-    """One replication group (cluster mode off): a primary and `replicas` read replicas."""
+# ElastiCache: up to 5 replicas per node group (shard); node groups numbered 0001 to 0090 with cluster mode on
+# (ElastiCache API Reference, NodeGroup.NodeGroupId).
+MAX_REPLICAS = 5
+MAX_SHARDS = 90
 
+
+class CacheSettings(Section):
+    """One replication group: a primary and `replicas` replicas, or `shards` node groups with cluster mode on."""
+
+    enabled: bool = Field(default=True, description="false: no cache, and no REDIS_* variables in the app")
     engine: Literal["valkey", "redis"] = Field(default="valkey", description="valkey or redis (Redis OSS)")
     engine_version: str = Field(default="8.0", description="engine version, e.g. 8.0 (valkey) or 7.1 (redis)")
-    node_type: str = Field(description="e.g. cache.t4g.micro (staging), cache.t4g.small (prod)")
-    replicas: int = Field(default=0, ge=0, le=5, description="read replicas; 1+ gives automatic failover + multi-AZ")
+    node_type: str | None = Field(default=None, description="e.g. cache.t4g.micro (staging), cache.t4g.small (prod)")
+    replicas: int = Field(default=0, ge=0, le=MAX_REPLICAS,
+                          description="replicas (per shard); 1+ gives automatic failover + multi-AZ")
+    shards: int | None = Field(default=None, ge=1, le=MAX_SHARDS,
+                               description="cluster mode on with this many shards (absent: cluster mode off)")
+    ephemeral: bool = Field(default=False, description="data may be lost: production may run one node, no snapshots")
     snapshot_retention_days: int = Field(default=0, ge=0, le=35, description="daily snapshots kept (0 = off)")
     snapshot_window: str = Field(default="04:00-05:00", description="daily UTC snapshot window")
     maintenance_window: str = Field(default="sun:06:00-sun:07:00", description="weekly UTC maintenance window")
@@ -30,10 +41,10 @@ class CacheSettings(Section):
 
     @field_validator("node_type")
     @classmethod
-    def _known_node_type(cls, value: str) -> str:
+    def _known_node_type(cls, value: str | None) -> str | None:
         from .capacity import check_node_type
 
-        return check_node_type(value)
+        return None if value is None else check_node_type(value)
 
     @field_validator("engine_version")
     @classmethod
@@ -59,16 +70,27 @@ class CacheSettings(Section):
         """`valkey8`, `redis7`."""
         return f"{self.engine}{self.engine_version.split('.')[0]}"
 
+    @property
+    def cluster_mode(self) -> bool:
+        """Cluster mode on: keys spread over `shards` node groups, clients must speak the cluster protocol."""
+        return self.shards is not None
+
     def rules(self, stack: Any) -> list[tuple[str, Any, str]]:
+        if not self.enabled:
+            return []
         found = []
+        if self.node_type is None:
+            found.append(("nodeType", None, "required while the cache is enabled, e.g. 'cache.t4g.micro' "
+                                            "(or set enabled: false)"))
         if windows_overlap(self.snapshot_window, self.maintenance_window):
             found.append(("snapshotWindow", self.snapshot_window,
                           f"must not overlap maintenanceWindow {self.maintenance_window!r}"))
-        if stack.is_production:
+        if stack.is_production and not self.ephemeral:
             if self.replicas < 1:
                 found.append(("replicas", self.replicas,
-                              "production keeps at least 1 replica (automatic failover, multi-AZ)"))
+                              "production keeps at least 1 replica (automatic failover, multi-AZ), "
+                              "unless the cache is ephemeral: true"))
             if self.snapshot_retention_days < 1:
                 found.append(("snapshotRetentionDays", self.snapshot_retention_days,
-                              "production keeps daily snapshots at least 1 day"))
+                              "production keeps daily snapshots at least 1 day, unless the cache is ephemeral: true"))
         return found

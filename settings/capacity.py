@@ -1,5 +1,8 @@
 """Capacity of the data tier's instance classes, and the byte/count thresholds derived from it (pure math)."""
 
+from collections.abc import Mapping
+from typing import Any
+
 GIB = 1024**3
 MIB = 1024**2
 
@@ -67,8 +70,11 @@ def db_instance_class_memory(instance_class: str) -> int:
     return total - max(RDS_RESERVED_MIN_BYTES, int(total * RDS_RESERVED_SHARE))
 
 
-def max_connections(instance_class: str) -> int:
-    """The default max_connections of RDS for PostgreSQL on this class."""
+def max_connections(instance_class: str, parameters: Mapping[str, Any] | None = None) -> int:
+    """max_connections of an RDS for PostgreSQL instance: the parameter group's value (`database.parameters`)
+    when set, else the RDS default for the class."""
+    if parameters and parameters.get("max_connections") is not None:
+        return int(parameters["max_connections"])
     return min(db_instance_class_memory(instance_class) // MAX_CONNECTIONS_DIVISOR, MAX_CONNECTIONS_CAP)
 
 

@@ -70,3 +70,27 @@ def prod_cli_json() -> str:
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 0, stderr.decode()
     return stdout.decode()
+
+
+# The DataTier alone (network, cluster, two service groups, the data tier) from each real stack's settings: what
+# the data tests assert, independent of how __main__.py composes the program.
+@pytest.fixture(scope="session")
+def data_staging() -> dict:
+    from tests.data_tier_graph import data_graph
+
+    return data_graph("staging")
+
+
+@pytest.fixture(scope="session")
+def data_prod() -> dict:
+    from tests.data_tier_graph import data_graph
+
+    return data_graph("prod")
+
+
+@pytest.fixture(params=["staging", "prod"])
+def data_stack(request) -> dict:
+    """Each real stack's data tier in turn."""
+    from tests.data_tier_graph import data_graph
+
+    return data_graph(request.param)

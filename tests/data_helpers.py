@@ -41,3 +41,24 @@ def prod_variant() -> dict:
     settings["backups"]["objectLock"] = "compliance"
     settings["backups"]["objectLockDays"] = 30
     return build_graph("prod", settings=settings)
+
+
+def client_sg_ids(graph: dict) -> dict[str, str]:
+    """The ids of the service groups the DataTier graphs let in (tests/data_tier_graph.py CLIENTS)."""
+    from tests.data_tier_graph import CLIENTS
+
+    return {name: state_of(graph, SG, f"{name}-sg")["id"] for name in CLIENTS}
+
+
+def tasks_sg_id(graph: dict) -> str:
+    """The data tier's own tasks group (pg_dump, database users)."""
+    return state_of(graph, SG, "data-tasks-sg")["id"]
+
+
+def data_variant() -> dict:
+    """Prod's DataTier with the optional features on: RDS Proxy (password auth), object lock (compliance, 30 d)."""
+    from tests.data_tier_graph import with_changes
+
+    settings = stack_settings("prod")
+    return with_changes("prod", database={**settings["database"], "proxy": True},
+                        backups={**settings["backups"], "objectLock": "compliance", "objectLockDays": 30})

@@ -6,7 +6,11 @@ from pulumi.runtime.config import set_all_config
 
 from components.app_secrets import config_overrides, secret_slug
 from tests.data_helpers import key_arn, state_of
+from tests.data_tier_graph import use_data_tier_graphs
 from tests.helpers import assert_inputs, children, one, resources
+
+use_data_tier_graphs(globals())  # prod, staging, stack_graph: the DataTier of each real stack
+
 
 NAMES = ("jwt-secret", "jwt-refresh-secret")
 
@@ -50,3 +54,19 @@ def test_an_override_must_be_a_pulumi_secret():
     assert str(caught.value) == ("nodeapi:JWT_SECRET: is set in plain text; set it with "
                                  "`pulumi config set --secret JWT_SECRET` (or remove it to generate a value)")
     set_all_config({}, [])
+
+
+def test_secrets_carry_the_tags_ops_reads_and_keep_values_set_outside_pulumi(stack_graph):
+    for slug in NAMES:
+        env, name = slug.upper().replace("-", "_"), f"app-secrets-{slug}"
+        assert one(stack_graph, "aws:secretsmanager/secret:Secret", name)["inputs"]["tags"] == {
+            "nodeapi:env-name": env, "nodeapi:generated": "true", "nodeapi:length": "64"}
+        version = one(stack_graph, "aws:secretsmanager/secretVersion:SecretVersion", name)
+        assert version["options"]["ignoreChanges"] == ["secretString"]
+
+
+def test_secret_tags():
+    from components.app_secrets import secret_tags
+
+    assert secret_tags("STRIPE_KEY", False, 64) == {"nodeapi:env-name": "STRIPE_KEY", "nodeapi:generated": "false",
+                                                    "nodeapi:length": "64"}

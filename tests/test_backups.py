@@ -3,8 +3,12 @@
 import pytest
 
 from components.backup_bucket import bucket_name
-from tests.data_helpers import KEY, key_arn, prod_variant, state_of
-from tests.helpers import ABSENT, assert_inputs, children, one, parsed, resources
+from tests.data_helpers import KEY, data_variant, key_arn, state_of
+from tests.data_tier_graph import use_data_tier_graphs
+from tests.helpers import ABSENT, assert_inputs, children, one, parsed, resources, stack_settings
+
+use_data_tier_graphs(globals())  # prod, staging, stack_graph: the DataTier of each real stack
+
 
 BUCKET = "aws:s3/bucket:Bucket"
 PRIMARY = "nodeapi-{stack}-backups-123456789012-us-east-1"
@@ -119,7 +123,7 @@ def test_replication_role_has_least_privilege(prod):
 
 
 def test_object_lock_when_turned_on(prod):
-    graph = prod_variant()
+    graph = data_variant()
     assert_inputs(one(graph, BUCKET, "backup-bucket"), {"objectLockEnabled": True})
     assert_inputs(one(graph, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "backup-bucket-object-lock"),
                   {"objectLockEnabled": "Enabled", "rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": 30}}})
@@ -153,12 +157,13 @@ def test_vaults_are_encrypted_in_both_regions(stack_graph):
 
 
 @pytest.mark.parametrize("stack, days", [("staging", 7), ("prod", 30)])
-def test_nightly_rule_copies_to_the_backup_region(request, stack, days):
+def test_scheduled_rule_copies_to_the_backup_region(request, stack, days):
     graph = request.getfixturevalue(stack)
     copy_vault = state_of(graph, "aws:backup/vault:Vault", "backup-plan-copy-vault")["arn"]
     assert ":us-west-2:" in copy_vault
     assert_inputs(one(graph, "aws:backup/plan:Plan"), {"rules": [{
-        "ruleName": "nightly", "targetVaultName": f"nodeapi-{stack}", "schedule": "cron(0 7 * * ? *)" if stack == "prod" else "cron(30 12 ? * MON-FRI *)",
+        "ruleName": "scheduled", "targetVaultName": f"nodeapi-{stack}",
+        "schedule": "cron(0 7 * * ? *)" if stack == "prod" else "cron(30 12 ? * MON-FRI *)",
         "scheduleExpressionTimezone": "Etc/UTC", "lifecycle": {"deleteAfter": days},
         "copyActions": [{"destinationVaultArn": copy_vault, "lifecycle": {"deleteAfter": days}}]}]})
 
@@ -189,3 +194,28 @@ def test_components_own_their_resources(prod):
     keys = one(prod, "nodeapi:encryption:Encryption", "encryption")
     assert sorted(r["name"] for r in children(prod, keys["urn"])) == [
         "encryption", "encryption-alias", "encryption-backup", "encryption-backup-alias"]
+
+
+def test_every_six_hours_for_an_rpo_of_hours():
+    """004: backups every 6 hours. Both the dump schedule and the AWS Backup rule take any frequency."""
+    from tests.data_tier_graph import with_changes
+
+    settings = stack_settings("prod")["backups"]
+    graph = with_changes("prod", backups={**settings, "planSchedule": "cron(0 */6 * * ? *)",
+                                          "dump": {"schedule": "cron(30 */6 * * ? *)"}})
+    assert one(graph, "aws:backup/plan:Plan")["inputs"]["rules"][0]["schedule"] == "cron(0 */6 * * ? *)"
+    schedule = one(graph, "aws:scheduler/schedule:Schedule", "db-dump-schedule")["inputs"]
+    assert (schedule["scheduleExpression"], schedule["description"]) == (
+        "cron(30 */6 * * ? *)", "scheduled pg_dump to the backup bucket")
+
+
+def test_the_dump_image_follows_the_database_major():
+    from tests.data_tier_graph import with_changes
+
+    graph = with_changes("prod", database={**stack_settings("prod")["database"], "engineVersion": "17"})
+    containers = parsed(one(graph, "aws:ecs/taskDefinition:TaskDefinition", "db-dump-task")["inputs"][
+        "containerDefinitions"])
+    assert containers[0]["image"] == "public.ecr.aws/docker/library/postgres:17-alpine"
+    users = parsed(one(graph, "aws:ecs/taskDefinition:TaskDefinition", "data-app-user-bootstrap")["inputs"][
+        "containerDefinitions"])
+    assert users[0]["image"] == "public.ecr.aws/docker/library/postgres:17-alpine"

@@ -123,3 +123,24 @@ def test_unknown_sizes_are_refused(check, value, start):
     with pytest.raises(ValueError) as caught:
         check(value)
     assert str(caught.value).startswith(start)
+
+
+@pytest.mark.parametrize("instance_class, parameters, connections", [
+    ("db.t4g.micro", None, 70),
+    ("db.t4g.micro", {}, 70),
+    ("db.t4g.micro", {"work_mem": "4MB"}, 70),
+    ("db.t4g.micro", {"max_connections": "200"}, 200),  # 004's setting: the alarms follow it
+    ("db.t4g.medium", {"max_connections": 200}, 200),
+    ("db.r7g.4xlarge", {"max_connections": "8000"}, 8000),
+])
+def test_max_connections_uses_the_parameter_when_set(instance_class, parameters, connections):
+    assert max_connections(instance_class, parameters) == connections
+
+
+def test_the_settings_value_feeds_the_connection_thresholds():
+    from settings.database import DatabaseSettings
+
+    db = DatabaseSettings(instance_class="db.t4g.micro", backup_retention_days=7,
+                          parameters={"max_connections": 200})
+    assert connections_threshold(db.instance_class, 90, db.max_connections) == 180.0
+    assert connections_threshold(db.instance_class, 90, None) == 63.0

@@ -6,8 +6,12 @@ from datetime import datetime, timezone
 import pytest
 
 from components.db_dump import TIMESTAMP_FORMAT, dump_object_key, upload_script
-from tests.data_helpers import app_sg_id, key_arn, state_of
+from tests.data_helpers import key_arn, state_of, tasks_sg_id
+from tests.data_tier_graph import use_data_tier_graphs
 from tests.helpers import assert_inputs, children, one, parsed, resources
+
+use_data_tier_graphs(globals())  # prod, staging, stack_graph: the DataTier of each real stack
+
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 
@@ -150,7 +154,7 @@ def test_schedule_runs_the_task_privately_every_night(stack_graph):
             "ecsParameters": {
                 "taskDefinitionArn": state_of(stack_graph, TASK, "db-dump-task")["arn"],
                 "launchType": "FARGATE",
-                "networkConfiguration": {"subnets": private, "securityGroups": [app_sg_id(stack_graph)],
+                "networkConfiguration": {"subnets": private, "securityGroups": [tasks_sg_id(stack_graph)],
                                          "assignPublicIp": False},
             },
         },

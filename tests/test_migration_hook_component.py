@@ -7,7 +7,7 @@ import json
 import pulumi
 import pytest
 
-from components.migration_hook import HANDLER_FILE, MigrationHook, MigrationHookArgs
+from components.migration_hook import HANDLER_FILE, BootstrapTask, MigrationHook, MigrationHookArgs
 from lambdas.migration_hook import handler as hook
 from tests.helpers import ROOT, assert_inputs, children, one, parsed
 from tools.mock_outputs import outputs_for
@@ -105,7 +105,8 @@ def test_function(graph):
     assert function["inputs"]["environment"]["variables"] == {
         "HOOK_STAGE": "PRE_SCALE_UP", "CONTAINER_NAME": "web", "MIGRATION_COMMAND": json.dumps(COMMAND),
         "SUBNET_IDS": ",".join(SUBNETS), "SECURITY_GROUP_IDS": ",".join(GROUPS), "CALLBACK_DELAY_SECONDS": "30",
-        "MIGRATION_TIMEOUT_SECONDS": "1800",
+        "MIGRATION_TIMEOUT_SECONDS": "1800", "BOOTSTRAP_TASK_DEFINITION": "", "BOOTSTRAP_CONTAINER_NAME": "",
+        "BOOTSTRAP_SUBNET_IDS": "", "BOOTSTRAP_SECURITY_GROUP_IDS": "",
     }
 
 
@@ -216,3 +217,44 @@ def test_bad_arguments_are_refused_before_any_resource(change, message):
     with pytest.raises(ValueError) as caught:
         record(lambda: MigrationHook("migration-hook", hook_args(**change)))
     assert str(caught.value) == message
+
+
+BOOTSTRAP_ROLE = f"arn:aws:iam::{ACCOUNT}:role/data-app-user-execution-9a8b7c6"
+TASKS_SG = "sg-0aaaabbbbccccdddd"
+
+
+@pytest.fixture(scope="module")
+def with_bootstrap():
+    """The hook of a service whose data tier sets up the database users first."""
+    bootstrap = BootstrapTask(task_family="nodeapi-prod-db-users", container_name="psql",
+                              execution_role_arn=pulumi.Output.from_input(BOOTSTRAP_ROLE),
+                              subnet_ids=[SUBNETS[0], pulumi.Output.from_input(SUBNETS[1])],
+                              security_group_ids=[TASKS_SG])
+    return record(lambda: MigrationHook("migration-hook", hook_args(bootstrap=bootstrap)), stack="prod")
+
+
+def test_bootstrap_settings_reach_the_handler(with_bootstrap):
+    variables = one(with_bootstrap, FUNCTION_TYPE, "migration-hook")["inputs"]["environment"]["variables"]
+    assert {k: v for k, v in variables.items() if k.startswith("BOOTSTRAP_")} == {
+        "BOOTSTRAP_TASK_DEFINITION": "nodeapi-prod-db-users", "BOOTSTRAP_CONTAINER_NAME": "psql",
+        "BOOTSTRAP_SUBNET_IDS": ",".join(SUBNETS), "BOOTSTRAP_SECURITY_GROUP_IDS": TASKS_SG}
+    assert hook.parse_config(variables).bootstrap == hook.Bootstrap(
+        task_definition="nodeapi-prod-db-users", container_name="psql", subnets=tuple(SUBNETS),
+        security_groups=(TASKS_SG,))
+
+
+def test_bootstrap_adds_its_family_and_role_to_the_policy_and_nothing_else(with_bootstrap):
+    ecs = f"arn:aws:ecs:{REGION}:{ACCOUNT}"
+    found = statements(with_bootstrap, "migration-hook-role")
+    assert found[1] == {"Effect": "Allow", "Action": ["ecs:RunTask"],
+                        "Resource": [f"{ecs}:task-definition/nodeapi-prod-web:*",
+                                     f"{ecs}:task-definition/nodeapi-prod-db-users:*"],
+                        "Condition": {"ArnEquals": {"ecs:cluster": CLUSTER_ARN}}}
+    assert found[4] == {"Effect": "Allow", "Action": ["iam:PassRole"],
+                        "Resource": [TASK_ROLE, EXECUTION_ROLE, BOOTSTRAP_ROLE],
+                        "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}}
+    assert [s["Action"] for s in found] == [s["Action"] for s in statements(graph_without_bootstrap(), "migration-hook-role")]
+
+
+def graph_without_bootstrap() -> dict:
+    return record(lambda: MigrationHook("migration-hook", hook_args()), stack="prod")

@@ -6,7 +6,7 @@ import pytest
 from components.alarm_names import deployment_alarm_names
 from components.app_task import health_check_command
 from tests.data_helpers import app_sg_id, key_arn, state_of
-from tests.helpers import ABSENT, assert_inputs, one, parsed, resources
+from tests.helpers import ABSENT, assert_inputs, one, parsed, resources, stack_settings
 
 SERVICE = "aws:ecs/service:Service"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
@@ -16,7 +16,8 @@ TG = "aws:lb/targetGroup:TargetGroup"
 RULE = "aws:lb/listenerRule:ListenerRule"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
-APP_SECRETS = ["DB_PASSWORD", "JWT_REFRESH_SECRET", "JWT_SECRET", "REDIS_AUTH_TOKEN"]
+APP_SECRETS = ["DATABASE_URL", "DB_PASSWORD", "DB_USER", "JWT_REFRESH_SECRET", "JWT_SECRET", "REDIS_AUTH_TOKEN",
+               "REDIS_URL"]
 
 
 def arn(graph: dict, type_: str, name: str) -> str:
@@ -142,12 +143,15 @@ def test_secrets_arrive_by_arn_and_never_in_the_environment(stack_graph):
     web = container(stack_graph, "web-task")
     secrets = {s["name"]: s["valueFrom"] for s in web["secrets"]}
     assert sorted(secrets) == APP_SECRETS
-    db_secret = state_of(stack_graph, "aws:rds/instance:Instance", "database")["masterUserSecrets"][0]["secretArn"]
-    assert secrets["DB_PASSWORD"] == f"{db_secret}:password::"
+    master = state_of(stack_graph, "aws:rds/instance:Instance", "database")["masterUserSecrets"][0]["secretArn"]
+    app_user = arn(stack_graph, "aws:secretsmanager/secret:Secret", "data-app-user-secret")
+    assert (secrets["DATABASE_URL"], secrets["DB_USER"], secrets["DB_PASSWORD"]) == (
+        f"{app_user}:url::", f"{app_user}:username::", f"{app_user}:password::")
+    assert not [value for value in secrets.values() if value.startswith(master)]  # never the master user
     assert all(value.startswith("arn:aws:secretsmanager:us-east-1:123456789012:secret:") for value in secrets.values())
     environment = {e["name"]: e["value"] for e in web["environment"]}
-    assert sorted(environment) == ["DB_HOST", "DB_IAM_AUTH", "DB_NAME", "DB_PORT", "DB_SSL", "DB_USER", "LOG_LEVEL",
-                                   "NODE_ENV", "PORT", "REDIS_HOST", "REDIS_PORT", "REDIS_TLS"]
+    assert sorted(environment) == ["DB_HOST", "DB_IAM_AUTH", "DB_NAME", "DB_PORT", "DB_SSL", "LOG_LEVEL",
+                                   "NODE_ENV", "PORT", "REDIS_CLUSTER", "REDIS_HOST", "REDIS_PORT", "REDIS_TLS"]
     assert (environment["NODE_ENV"], environment["PORT"], environment["DB_SSL"]) == ("production", "3000", "true")
     assert not set(environment) & set(secrets)
 
@@ -155,7 +159,7 @@ def test_secrets_arrive_by_arn_and_never_in_the_environment(stack_graph):
 def test_execution_role_reads_only_this_stacks_secrets(stack_graph):
     found = statements(stack_graph, "web-task-execution")
     web = container(stack_graph, "web-task")
-    secret_arns = sorted({s["valueFrom"].removesuffix(":password::") for s in web["secrets"]})
+    secret_arns = sorted({":".join(s["valueFrom"].split(":")[:7]) for s in web["secrets"]})  # JSON keys dropped
     log_group = f"arn:aws:logs:us-east-1:123456789012:log-group:/ecs/nodeapi-{stack_graph['stack']}/web"
     assert found[0] == {"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": ["*"]}
     assert found[1]["Action"] == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
@@ -313,17 +317,21 @@ def test_waf_guards_the_stacks_load_balancer(stack_graph):
                                           "rate-api", "rate-auth"]
 
 
-def test_app_tasks_may_connect_through_the_proxy_with_iam_only_when_it_exists(stack_graph):
+def test_app_tasks_may_connect_through_the_proxy_with_iam_only_when_it_requires_it(stack_graph):
+    from tests.conftest import graph_with
     from tests.data_helpers import prod_variant
 
     if stack_graph["stack"] == "prod":  # no proxy, no exec: the task roles have no statement at all
         assert not [r for r in resources(stack_graph, POLICY) if r["name"].endswith("-task-role")]
-    variant = prod_variant()
-    proxy = state_of(variant, "aws:rds/proxy:Proxy", "database-proxy")["arn"]
-    connect = f"arn:aws:rds-db:us-east-1:123456789012:dbuser:{proxy.split(':')[-1]}/nodeapi"
+    # The proxy takes the app users' passwords by default: no IAM needed.
+    assert not [r for r in resources(prod_variant(), POLICY) if r["name"].endswith("-task-role")]
+    settings = stack_settings("prod")
+    variant = graph_with("prod", database={**settings["database"], "proxy": True, "proxyIamAuth": True})
+    proxy = state_of(variant, "aws:rds/proxy:Proxy", "database-proxy")["arn"].split(":")[-1]
+    connect = [f"arn:aws:rds-db:us-east-1:123456789012:dbuser:{proxy}/{user}" for user in ("app_1", "app_2")]
     for task in ("web-task", "queue-task", "job-analytics-task"):
         assert statements(variant, f"{task}-role") == [
-            {"Effect": "Allow", "Action": ["rds-db:connect"], "Resource": [connect]}]
+            {"Effect": "Allow", "Action": ["rds-db:connect"], "Resource": connect}]
 
 
 def test_operator_outputs_of_the_service_and_observability_tiers(stack_graph):

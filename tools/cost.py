@@ -85,6 +85,8 @@ NOT_PRICED: dict[str, str] = {
     "aws:sns/topic:Topic": USAGE, "aws:sns/topicSubscription:TopicSubscription": USAGE,
     "aws:sns/topicPolicy:TopicPolicy": FREE,
     "aws:lambda/permission:Permission": FREE, "aws:cloudwatch/eventRule:EventRule": USAGE,
+    "aws:lambda/invocation:Invocation": "one Lambda run per deploy that changes the data tier",
+    "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": FREE,
     "aws:secretsmanager/secretVersion:SecretVersion": FREE, "aws:secretsmanager/secretPolicy:SecretPolicy": FREE,
     "aws:secretsmanager/secretRotation:SecretRotation": USAGE,
     "aws:wafv2/webAclAssociation:WebAclAssociation": FREE, "aws:wafv2/ipSet:IpSet": FREE,

@@ -1,7 +1,7 @@
 """What drives a stack's monthly estimate and which settings would lower it most: each lever rewrites a copy of the
 graph the way the setting would, and the same price rules price it (no separate arithmetic to drift)."""
 
-import copy
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,7 +36,7 @@ def levers(graph: dict, prices: dict[str, dict], assumptions: dict[str, float], 
     base = _exact_total(estimate(graph, prices, assumptions))
     found = []
     for setting, what, rewrite in LEVERS:
-        changed = copy.deepcopy(graph)
+        changed = json.loads(json.dumps(graph, default=str))  # a plain copy: graphs are JSON (tools/preview.py)
         if not rewrite(changed):
             continue
         try:

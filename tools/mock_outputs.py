@@ -50,7 +50,11 @@ def _rds_proxy(name: str, inputs: State, region: str, account: str) -> State:
 
 def _replication_group(name: str, inputs: State, region: str, account: str) -> State:
     group = inputs.get("replicationGroupId") or name
-    base = f"{group}.{_digest(group, 6)}.ng.0001.{region[:2]}{region.split('-')[1][0]}{region[-1]}.cache.amazonaws.com"
+    short = f"{region[:2]}{region.split('-')[1][0]}{region[-1]}"
+    if inputs.get("clusterMode") == "enabled":  # clients find the shards through the configuration endpoint
+        return {"configurationEndpointAddress": f"clustercfg.{group}.{_digest(group, 6)}.{short}.cache.amazonaws.com",
+                "port": 6379}
+    base = f"{group}.{_digest(group, 6)}.ng.0001.{short}.cache.amazonaws.com"
     return {"primaryEndpointAddress": f"master.{base}", "readerEndpointAddress": f"replica.{base}", "port": 6379}
 
 

@@ -151,7 +151,7 @@ def _options(request) -> dict[str, Any]:
     implicit = {urn for deps in request.propertyDependencies.values() for urn in deps.urns}
     explicit = sorted(set(request.dependencies) - implicit - {request.parent})
     provider = request.provider.rsplit("::", 1)[0] if request.provider else None
-    return {
+    options = {
         "protect": bool(request.protect),
         "ignoreChanges": sorted(request.ignoreChanges),
         "dependsOn": explicit,
@@ -159,3 +159,16 @@ def _options(request) -> dict[str, Any]:
         "deleteBeforeReplace": bool(request.deleteBeforeReplace),
         "provider": provider,
     }
+    # The program's own aliases (a child moved under a component...), not the type renames provider SDKs add to
+    # every resource of a renamed type; recorded only when set, so graphs without them keep their shape.
+    aliases = [alias for alias in map(_alias, request.aliases) if "type" not in alias.get("spec", {})]
+    if aliases:
+        options["aliases"] = aliases
+    return options
+
+
+def _alias(alias) -> dict[str, Any]:
+    """An alias as the engine receives it: a full URN, or a spec (name, type, parent...)."""
+    from google.protobuf.json_format import MessageToDict
+
+    return MessageToDict(alias)

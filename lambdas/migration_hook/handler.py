@@ -16,6 +16,10 @@ TEST_TRAFFIC_SHIFT and PRODUCTION_TRAFFIC_SHIFT hooks while rolling back).
 The Lambda keeps no state: the migration task carries startedBy derived from the executionId, so each
 re-invocation finds it with ListTasks, and the same value is RunTask's clientToken, so even a retry that
 misses the task cannot start a second one.
+
+With BOOTSTRAP_TASK_DEFINITION set, the data tier's database-users task (psql as the master user: the app's
+owner role and login users, idempotent) runs first, the same way (startedBy "bootstrap-" + the execution), and
+the migration starts only after it exited 0: migrations always run as an app user that exists.
 """
 
 import hashlib
@@ -40,6 +44,7 @@ RUNNING, TIMED_OUT = "RUNNING", "TIMED_OUT"  # task verdicts besides SUCCEEDED a
 
 # startedBy: at most 36 characters (StartTask's limit, the stricter of the two), letters, digits, - _ /.
 STARTED_BY_PREFIX = "migrate-"
+BOOTSTRAP_PREFIX = "bootstrap-"
 STARTED_BY_LENGTH = 36
 ESSENTIAL_EXITED = "EssentialContainerExited"
 
@@ -48,6 +53,16 @@ _ecs = None  # created on first use; tests put a stubbed client here
 
 class HookError(Exception):
     """A condition that makes the hook answer FAILED; the message says why."""
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """The task that sets up the database users before any migration, and where it runs."""
+
+    task_definition: str
+    container_name: str
+    subnets: tuple[str, ...]
+    security_groups: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,7 @@ class Config:
     security_groups: tuple[str, ...]
     callback_delay: int
     timeout: int
+    bootstrap: Bootstrap | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +132,25 @@ def parse_seconds(environ, name: str, default: int) -> int:
     return value
 
 
+def parse_bootstrap(environ) -> Bootstrap | None:
+    """The bootstrap task (BOOTSTRAP_TASK_DEFINITION empty or absent: none)."""
+    family = environ.get("BOOTSTRAP_TASK_DEFINITION", "").strip()
+    if not family:
+        return None
+    bootstrap = Bootstrap(
+        task_definition=family,
+        container_name=environ.get("BOOTSTRAP_CONTAINER_NAME", "").strip(),
+        subnets=parse_ids(environ.get("BOOTSTRAP_SUBNET_IDS")),
+        security_groups=parse_ids(environ.get("BOOTSTRAP_SECURITY_GROUP_IDS")),
+    )
+    missing = [name for name, value in (("BOOTSTRAP_CONTAINER_NAME", bootstrap.container_name),
+                                        ("BOOTSTRAP_SUBNET_IDS", bootstrap.subnets),
+                                        ("BOOTSTRAP_SECURITY_GROUP_IDS", bootstrap.security_groups)) if not value]
+    if missing:
+        raise HookError(f"BOOTSTRAP_TASK_DEFINITION is set but {', '.join(missing)} is empty")
+    return bootstrap
+
+
 def parse_config(environ) -> Config:
     """All settings, validated; HookError names the first bad one."""
     container = environ.get("CONTAINER_NAME", DEFAULT_CONTAINER).strip()
@@ -128,6 +163,7 @@ def parse_config(environ) -> Config:
         security_groups=parse_ids(environ.get("SECURITY_GROUP_IDS")),
         callback_delay=parse_seconds(environ, "CALLBACK_DELAY_SECONDS", DEFAULT_CALLBACK_DELAY),
         timeout=parse_seconds(environ, "MIGRATION_TIMEOUT_SECONDS", DEFAULT_TIMEOUT),
+        bootstrap=parse_bootstrap(environ),
     )
 
 
@@ -142,10 +178,10 @@ def parse_event(event: dict) -> HookEvent:
     return HookEvent(*values)
 
 
-def started_by_for(execution_id: str) -> str:
-    """The startedBy tag (and RunTask clientToken) of an execution's migration task."""
+def started_by_for(execution_id: str, prefix: str = STARTED_BY_PREFIX) -> str:
+    """The startedBy tag (and RunTask clientToken) of an execution's migration (or bootstrap) task."""
     digest = hashlib.sha256(execution_id.encode()).hexdigest()
-    return (STARTED_BY_PREFIX + digest)[:STARTED_BY_LENGTH]
+    return (prefix + digest)[:STARTED_BY_LENGTH]
 
 
 def cluster_of(revision: dict, service_arn: str) -> str:
@@ -278,10 +314,62 @@ def follow_migration(ecs, cluster: str, task: dict, config: Config, now: datetim
     return {"hookStatus": verdict}
 
 
+def bootstrap_request(cluster: str, bootstrap: Bootstrap, started_by: str) -> dict:
+    """The RunTask parameters of the bootstrap task (its own task definition and network, no override)."""
+    return {
+        "cluster": cluster,
+        "taskDefinition": bootstrap.task_definition,
+        "launchType": "FARGATE",
+        "count": 1,
+        "startedBy": started_by,
+        "clientToken": started_by,
+        "networkConfiguration": {"awsvpcConfiguration": {"subnets": list(bootstrap.subnets),
+                                                         "securityGroups": list(bootstrap.security_groups),
+                                                         "assignPublicIp": "DISABLED"}},
+    }
+
+
+def bootstrap_first(ecs, cluster: str, config: Config, now: datetime, execution_id: str) -> dict | None:
+    """The answer while the bootstrap task is not done (or failed); None once it exited 0."""
+    bootstrap = config.bootstrap
+    ids = {"executionId": execution_id, "startedBy": started_by_for(execution_id, BOOTSTRAP_PREFIX),
+           "cluster": cluster}
+    task = find_task(ecs, cluster, ids["startedBy"])
+    if task is None:
+        response = ecs.run_task(**bootstrap_request(cluster, bootstrap, ids["startedBy"]))
+        tasks = response.get("tasks") or []
+        if not tasks:
+            log("bootstrap_run_task_failed", hookStatus=FAILED, failures=response.get("failures") or [], **ids)
+            return {"hookStatus": FAILED}
+        log("bootstrap_started", hookStatus=IN_PROGRESS, taskArn=tasks[0]["taskArn"],
+            taskDefinition=bootstrap.task_definition, **ids)
+        return in_progress(config)
+    verdict, reason = task_verdict(task, bootstrap.container_name, now, config.timeout)
+    fields = {"taskArn": task.get("taskArn"), "lastStatus": task.get("lastStatus"), "reason": reason, **ids}
+    if verdict == RUNNING:
+        log("bootstrap_running", hookStatus=IN_PROGRESS, **fields)
+        return in_progress(config)
+    if verdict == TIMED_OUT:
+        ecs.stop_task(cluster=cluster, task=task["taskArn"],
+                      reason=f"Database user bootstrap timed out after {config.timeout} s (deployment hook)")
+        log("bootstrap_timed_out", hookStatus=FAILED, **fields)
+        return {"hookStatus": FAILED}
+    if verdict == FAILED:
+        log("bootstrap_failed", hookStatus=FAILED, **fields)
+        return {"hookStatus": FAILED}
+    log("bootstrap_succeeded", **fields)
+    return None
+
+
 def migrate(ecs, hook: HookEvent, config: Config, now: datetime) -> dict:
-    """Start the execution's migration task, or report on the one already started."""
+    """Set up the database users (when configured), then start the execution's migration task, or report on the
+    one already started."""
     revision = describe_revision(ecs, hook.revision_arn)
     cluster = cluster_of(revision, hook.service_arn)
+    if config.bootstrap is not None:
+        answer = bootstrap_first(ecs, cluster, config, now, hook.execution_id)
+        if answer is not None:
+            return answer
     ids = {"executionId": hook.execution_id, "startedBy": started_by_for(hook.execution_id), "cluster": cluster}
     task = find_task(ecs, cluster, ids["startedBy"])
     if task is None:

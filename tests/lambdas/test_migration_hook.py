@@ -22,7 +22,8 @@ STARTED_BY = "migrate-18fa2a9993f67005873323b1ee30"  # "migrate-" + sha256(EXECU
 SUBNETS = ["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"]
 GROUPS = ["sg-0123456789abcdef0"]
 SETTINGS = ("HOOK_STAGE", "CONTAINER_NAME", "MIGRATION_COMMAND", "SUBNET_IDS", "SECURITY_GROUP_IDS",
-            "CALLBACK_DELAY_SECONDS", "MIGRATION_TIMEOUT_SECONDS")
+            "CALLBACK_DELAY_SECONDS", "MIGRATION_TIMEOUT_SECONDS", "BOOTSTRAP_TASK_DEFINITION",
+            "BOOTSTRAP_CONTAINER_NAME", "BOOTSTRAP_SUBNET_IDS", "BOOTSTRAP_SECURITY_GROUP_IDS")
 OTHER_STAGES = [stage for stage in hook.STAGES if stage != "PRE_SCALE_UP"]
 
 
@@ -430,3 +431,111 @@ def test_task_verdict(found, verdict, reason):
     got, why = hook.task_verdict(found, "web", NOW, 1800)
     assert got == verdict
     assert reason in why
+
+
+# --- the database-users bootstrap before the migration --------------------------------------------------------
+
+BOOTSTRAP_STARTED_BY = "bootstrap-18fa2a9993f67005873323b1ee"  # "bootstrap-" + sha256(EXECUTION_ID)[:26]
+BOOTSTRAP_TASK_ARN = "arn:aws:ecs:eu-west-1:123456789012:task/app-staging/7b1d0c3e9f2a4b6c8d0e1f2a3b4c5d6e"
+TASKS_SG = "sg-0aaaabbbbccccdddd"
+
+
+@pytest.fixture
+def bootstrapping(env):
+    env.setenv("BOOTSTRAP_TASK_DEFINITION", "app-staging-db-users")
+    env.setenv("BOOTSTRAP_CONTAINER_NAME", "psql")
+    env.setenv("BOOTSTRAP_SUBNET_IDS", ",".join(SUBNETS))
+    env.setenv("BOOTSTRAP_SECURITY_GROUP_IDS", TASKS_SG)
+    return env
+
+
+def expect_bootstrap_lookup(ecs, running: list[str], stopped: list[str] | None = None) -> None:
+    ecs.add_response("list_tasks", {"taskArns": running},
+                     {"cluster": CLUSTER_ARN, "startedBy": BOOTSTRAP_STARTED_BY, "desiredStatus": "RUNNING"})
+    if stopped is not None:
+        ecs.add_response("list_tasks", {"taskArns": stopped},
+                         {"cluster": CLUSTER_ARN, "startedBy": BOOTSTRAP_STARTED_BY, "desiredStatus": "STOPPED"})
+
+
+def bootstrap_task(status: str, exit_code: int | None = None, age: int = 30, **extra) -> dict:
+    container = {"name": "psql", "lastStatus": status, **({"exitCode": exit_code} if exit_code is not None else {})}
+    return {"taskArn": BOOTSTRAP_TASK_ARN, "clusterArn": CLUSTER_ARN, "lastStatus": status,
+            "startedBy": BOOTSTRAP_STARTED_BY, "containers": [container],
+            "createdAt": datetime.now(timezone.utc) - timedelta(seconds=age), **extra}
+
+
+def test_bootstrap_started_by_is_derived_from_the_execution():
+    assert hook.started_by_for(EXECUTION_ID, hook.BOOTSTRAP_PREFIX) == BOOTSTRAP_STARTED_BY
+    assert len(BOOTSTRAP_STARTED_BY) == 36
+
+
+def test_the_bootstrap_task_runs_first_in_its_own_network(ecs, bootstrapping, capsys):
+    expect_revision(ecs)
+    expect_bootstrap_lookup(ecs, running=[], stopped=[])
+    ecs.add_response("run_task", {"tasks": [{"taskArn": BOOTSTRAP_TASK_ARN}], "failures": []}, {
+        "cluster": CLUSTER_ARN, "taskDefinition": "app-staging-db-users", "launchType": "FARGATE", "count": 1,
+        "startedBy": BOOTSTRAP_STARTED_BY, "clientToken": BOOTSTRAP_STARTED_BY,
+        "networkConfiguration": {"awsvpcConfiguration": {"subnets": SUBNETS, "securityGroups": [TASKS_SG],
+                                                         "assignPublicIp": "DISABLED"}}})
+
+    assert hook.handler(hook_event(), None) == {"hookStatus": "IN_PROGRESS", "callBackDelay": 30}
+    [line] = log_lines(capsys)
+    assert (line["decision"], line["taskArn"]) == ("bootstrap_started", BOOTSTRAP_TASK_ARN)
+
+
+def test_no_migration_while_the_bootstrap_runs(ecs, bootstrapping, capsys):
+    expect_revision(ecs)
+    expect_bootstrap_lookup(ecs, running=[BOOTSTRAP_TASK_ARN])
+    ecs.add_response("describe_tasks", {"tasks": [bootstrap_task("RUNNING")], "failures": []},
+                     {"cluster": CLUSTER_ARN, "tasks": [BOOTSTRAP_TASK_ARN]})
+
+    assert hook.handler(hook_event(), None) == {"hookStatus": "IN_PROGRESS", "callBackDelay": 30}
+    assert log_lines(capsys)[0]["decision"] == "bootstrap_running"
+
+
+def test_a_failed_bootstrap_fails_the_deployment_without_migrating(ecs, bootstrapping, capsys):
+    expect_revision(ecs)
+    expect_bootstrap_lookup(ecs, running=[], stopped=[BOOTSTRAP_TASK_ARN])
+    ecs.add_response("describe_tasks", {"tasks": [bootstrap_task("STOPPED", exit_code=3,
+                                                                 stopCode="EssentialContainerExited")],
+                                        "failures": []}, {"cluster": CLUSTER_ARN, "tasks": [BOOTSTRAP_TASK_ARN]})
+
+    assert hook.handler(hook_event(), None) == {"hookStatus": "FAILED"}
+    [line] = log_lines(capsys)
+    assert line["decision"] == "bootstrap_failed" and "exited with 3" in line["reason"]
+
+
+def test_after_a_successful_bootstrap_the_migration_starts(ecs, bootstrapping, capsys):
+    expect_revision(ecs)
+    expect_bootstrap_lookup(ecs, running=[], stopped=[BOOTSTRAP_TASK_ARN])
+    ecs.add_response("describe_tasks", {"tasks": [bootstrap_task("STOPPED", exit_code=0,
+                                                                 stopCode="EssentialContainerExited")],
+                                        "failures": []}, {"cluster": CLUSTER_ARN, "tasks": [BOOTSTRAP_TASK_ARN]})
+    expect_lookup(ecs, running=[], stopped=[])
+    ecs.add_response("run_task", {"tasks": [{"taskArn": TASK_ARN}], "failures": []}, expected_run_task())
+
+    assert hook.handler(hook_event(), None) == {"hookStatus": "IN_PROGRESS", "callBackDelay": 30}
+    assert [line["decision"] for line in log_lines(capsys)] == ["bootstrap_succeeded", "migration_started"]
+
+
+def test_a_bootstrap_past_the_timeout_is_stopped(ecs, bootstrapping, capsys):
+    bootstrapping.setenv("MIGRATION_TIMEOUT_SECONDS", "300")
+    expect_revision(ecs)
+    expect_bootstrap_lookup(ecs, running=[BOOTSTRAP_TASK_ARN])
+    ecs.add_response("describe_tasks", {"tasks": [bootstrap_task("RUNNING", age=301)], "failures": []},
+                     {"cluster": CLUSTER_ARN, "tasks": [BOOTSTRAP_TASK_ARN]})
+    ecs.add_response("stop_task", {"task": {"taskArn": BOOTSTRAP_TASK_ARN}}, {
+        "cluster": CLUSTER_ARN, "task": BOOTSTRAP_TASK_ARN,
+        "reason": "Database user bootstrap timed out after 300 s (deployment hook)"})
+
+    assert hook.handler(hook_event(), None) == {"hookStatus": "FAILED"}
+    assert log_lines(capsys)[0]["decision"] == "bootstrap_timed_out"
+
+
+@pytest.mark.parametrize("missing", ["BOOTSTRAP_CONTAINER_NAME", "BOOTSTRAP_SUBNET_IDS",
+                                     "BOOTSTRAP_SECURITY_GROUP_IDS"])
+def test_a_half_configured_bootstrap_is_refused(bootstrapping, missing):
+    bootstrapping.setenv(missing, "")
+    with pytest.raises(hook.HookError) as caught:
+        hook.parse_config(dict(__import__("os").environ))
+    assert str(caught.value) == f"BOOTSTRAP_TASK_DEFINITION is set but {missing} is empty"
