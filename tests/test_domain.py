@@ -11,8 +11,9 @@ import functools
 import json
 
 import pytest
+import yaml
 
-from tests.helpers import mock_state, one, resources, stack_settings
+from tests.helpers import ROOT, mock_state, one, resources, stack_settings
 from tools.mock_outputs import hosted_zone_id, validation_record
 from tools.preview import _graph, run_program
 
@@ -90,6 +91,10 @@ def test_staging_validates_it_through_one_cname_in_the_zone():
     assert validation["inputs"] == {"certificateArn": certificate_arn(graph, "certificates-api"),
                                     "validationRecordFqdns": [validation_record(API, "123456789012")[0].rstrip(".")]}
     assert validation["options"]["provider"] == STAGING_PROVIDER
+    # Fails the update before the deploy job's 60 minutes run out (the provider's default wait is 75).
+    assert validation["options"]["customTimeouts"] == {"create": "40m"}
+    deploy = yaml.safe_load((ROOT / ".github/workflows/deploy.yml").read_text())["jobs"]
+    assert all(deploy[job]["timeout-minutes"] > 40 for job in ("staging", "prod"))
     assert depends_on(monitor, graph, VALIDATION, "certificates-api-validation") == {
         "certificateArn": [urn_of(graph, CERTIFICATE, "certificates-api")],
         "validationRecordFqdns": [record["urn"]]}

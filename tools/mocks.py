@@ -164,6 +164,11 @@ def _options(request) -> dict[str, Any]:
     aliases = [alias for alias in map(_alias, request.aliases) if "type" not in alias.get("spec", {})]
     if aliases:
         options["aliases"] = aliases
+    # Custom timeouts (e.g. how long a certificate validation may wait), also recorded only when set.
+    timeouts = {kind: getattr(request.customTimeouts, kind) for kind in ("create", "update", "delete")
+                if request.HasField("customTimeouts") and getattr(request.customTimeouts, kind)}
+    if timeouts:
+        options["customTimeouts"] = timeouts
     return options
 
 
