@@ -24,6 +24,11 @@ import pulumi_aws as aws
 from settings.domain import CertificatePlace, DomainSettings
 
 VALIDATION_TTL_SECONDS = 300
+# How long `pulumi up` waits for ACM to issue a certificate. With the records in Route 53 it takes minutes; when
+# it cannot happen (a zone not delegated to its name servers) the provider's default of 75 minutes would outlast
+# the deploy job's 60, and a runner killed mid-update leaves the stack locked with pending operations. 40
+# minutes fails the update cleanly first.
+VALIDATION_TIMEOUT = "40m"
 # RSA 2048: what every client validates. ECDSA keys are accepted by CloudFront and the ALB, but old clients
 # (and some IoT and payment terminals) fail on them.
 KEY_ALGORITHM = "RSA_2048"
@@ -89,7 +94,8 @@ class Certificates(pulumi.ComponentResource):
             self.validations[place.place] = aws.acm.CertificateValidation(
                 f"{name}-{place.place}-validation", certificate_arn=certificate.arn,
                 validation_record_fqdns=[self.records[host].fqdn for host in place.names],
-                opts=pulumi.ResourceOptions(parent=self, provider=provider))
+                opts=pulumi.ResourceOptions(parent=self, provider=provider,
+                                            custom_timeouts=pulumi.CustomTimeouts(create=VALIDATION_TIMEOUT)))
         # The validated ARN: resolves once ACM has issued the certificate.
         self.arns = {place: validation.certificate_arn for place, validation in self.validations.items()}
         self.register_outputs({"arns": self.arns})
