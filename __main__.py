@@ -63,8 +63,9 @@ volumes = Volumes("volumes", VolumesArgs(
 data = DataTier("data", DataTierArgs(
     settings=settings, prefix=names.prefix, stack=names.stack, account_id=account_id, encryption=encryption,
     vpc_id=network.vpc_id, isolated_subnet_ids=network.isolated_subnet_ids,
-    private_subnet_ids=network.private_subnet_ids, app_security_group=network.app_security_group,
+    private_subnet_ids=network.private_subnet_ids, client_security_groups=groups.groups, ready=[network],
     cluster_arn=cluster.arn, backup_resource_arns=volumes.backup_arns), children)
+network.admit_to_endpoints("data-tasks", data.tasks_security_group)
 try:
     zone_id = zone_id_of(settings.domain, provider) if settings.domain else None
 except ZoneLookupError as error:
@@ -81,7 +82,7 @@ edge = Edge("edge", EdgeArgs(
 app = App("app", AppArgs(
     settings=settings, names=names, account_id=account_id, project_dir=str(Path(__file__).parent), cluster=cluster,
     private_subnet_ids=network.private_subnet_ids, app_security_group_id=network.app_security_group.id,
-    service_groups=groups.groups, wiring=data.wiring, kms_key_arn=encryption.key_arn,
+    service_groups=groups.groups, data=data, kms_key_arn=encryption.key_arn,
     routes=edge.routes if edge else {}, load_balancer_arn_suffix=edge.load_balancer.arn_suffix if edge else None,
     volumes=volumes.volumes), children)
 frontends = Frontends("frontends", FrontendsArgs(

@@ -12,6 +12,7 @@ from .base import Section, rule_error
 from .checks import check_tags, partition_of
 from .cache import CacheSettings
 from .cluster import ClusterSettings
+from .storage import StorageSettings
 from .cost import CostSettings
 from .database import DatabaseSettings
 from .domain import DomainSettings, api_host, domain_rules, route_hosts
@@ -48,7 +49,8 @@ class StackSettings(Section):
     network: NetworkSettings
     # Sections of the data and service tiers are added below this line.
     database: DatabaseSettings
-    cache: CacheSettings
+    cache: CacheSettings | None = Field(default=None, description="absent (or enabled: false): no cache")
+    storage: StorageSettings = Field(default_factory=StorageSettings)
     backups: BackupSettings = Field(default_factory=BackupSettings)
     app_secrets: AppSecretsSettings = Field(default_factory=AppSecretsSettings)
     cost: CostSettings = Field(default_factory=CostSettings)
