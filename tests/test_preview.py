@@ -19,7 +19,8 @@ def test_json_has_the_contract_shape(stack_graph):
     assert stack_graph["project"] == "nodeapi"
     for resource in stack_graph["resources"]:
         assert set(resource) == RESOURCE_KEYS
-        assert set(resource["options"]) - {"aliases"} == OPTION_KEYS  # aliases: only when the program sets one
+        # aliases and customTimeouts: only when the program sets them
+        assert set(resource["options"]) - {"aliases", "customTimeouts"} == OPTION_KEYS
         assert resource["type"].count(":") == 2 and resource["urn"].startswith(f"urn:pulumi:{stack_graph['stack']}::nodeapi::")
         assert isinstance(resource["options"]["ignoreChanges"], list) and isinstance(resource["options"]["dependsOn"], list)
     assert [r["urn"] for r in stack_graph["resources"]] == sorted(r["urn"] for r in stack_graph["resources"])
