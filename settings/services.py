@@ -8,7 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from contract.maintenance import PULUMI_PRIORITIES, ROUTE_PRIORITY_START, VALUES_PER_RULE, Route, body_problem, plan
 from .backups import check_schedule
-from .base import Section, rule_error
+from .base import Section
 from .fargate import fargate_problem
 from .image import BuildSettings, check_image_reference
 from .network import check_log_retention

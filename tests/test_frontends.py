@@ -5,7 +5,7 @@ import functools
 import pytest
 
 from tests.conftest import graph_with
-from tests.helpers import assert_inputs, mock_state, one, resources, settings_error
+from tests.helpers import mock_state, one, resources, settings_error
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-0000000000aa"

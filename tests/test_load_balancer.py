@@ -9,7 +9,7 @@ import pytest
 from components.access_logs import log_delivery_principal
 from components.load_balancer import source_ip_rules
 from tests.conftest import graph_with
-from tests.data_helpers import SG, app_sg_id, state_of
+from tests.data_helpers import SG, state_of
 from tests.helpers import ABSENT, assert_inputs, mock_state, one, parsed, resources, stack_settings
 
 LB = "aws:lb/loadBalancer:LoadBalancer"

@@ -6,7 +6,7 @@ import pytest
 from components.alarm_names import deployment_alarm_names
 from components.app_task import health_check_command
 from tests.data_helpers import app_sg_id, key_arn, state_of
-from tests.helpers import ABSENT, assert_inputs, one, parsed, resources, stack_settings
+from tests.helpers import assert_inputs, one, parsed, resources, stack_settings
 
 SERVICE = "aws:ecs/service:Service"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
