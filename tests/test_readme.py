@@ -13,7 +13,7 @@ def test_state_and_secrets_urls_are_quoted_for_zsh():
     urls = [c for c in commands if "?" in c]
     assert urls, "the real path shows the state backend and secrets provider commands"
     for command in urls:
-        assert re.search(r"'[a-z]+://[^' ]*\?[^' ]*'", command), command
+        assert re.search(r"'[a-z0-9]+://[^' ]*[?][^' ]*'", command), command
 
 
 def test_awskms_key_arns_use_the_empty_host_form():
