@@ -5,7 +5,9 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from components.alias_records import AliasRecords, AliasRecordsArgs, alias_specs
 from components.app import App, AppArgs
+from components.certificates import Certificates, CertificatesArgs, ZoneLookupError, zone_id_of
 from components.cluster import Cluster, ClusterArgs
 from components.data_tier import DataTier, DataTierArgs
 from components.edge import Edge, EdgeArgs
@@ -15,11 +17,13 @@ from components.network import Network, NetworkArgs
 from components.notifications import Notifications, NotificationsArgs, Subscribers
 from components.office_hours import OfficeHours
 from components.observability import Observability, ObservabilityArgs
+from components.providers import US_EAST_1, aws_provider, default_tags, needs_us_east_1
 from components.service_groups import ServiceGroups, ServiceGroupsArgs
 from components.stack_names import StackNames
 from components.volumes import Volumes, VolumesArgs
-from components.stack_outputs import export_all, office_hours_args, job_outputs, service_outputs, single_service_aliases
+from components.stack_outputs import export_all, office_hours_args, job_outputs, service_outputs
 from settings import SettingsError, load_settings
+from settings.domain import alias_places, certificate_places
 
 try:
     settings = load_settings(pulumi.get_project())
@@ -27,9 +31,9 @@ except SettingsError as error:
     raise pulumi.RunError(str(error)) from None
 
 names = StackNames(settings.app.name or pulumi.get_project(), pulumi.get_stack())
-tags = {"app": names.app, "stack": names.stack, "environment": settings.environment, "managed-by": "pulumi",
-        **settings.tags}
-provider = aws.Provider("aws", region=settings.region, default_tags={"tags": tags})
+tags = default_tags(settings, names)
+provider = aws_provider("aws", settings.region, tags)
+us_east_1 = aws_provider(f"aws-{US_EAST_1}", US_EAST_1, tags) if needs_us_east_1(settings) else None
 children = pulumi.ResourceOptions(providers={"aws": provider})
 account_id = aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=provider)).account_id
 net = settings.network
@@ -59,21 +63,34 @@ volumes = Volumes("volumes", VolumesArgs(
 data = DataTier("data", DataTierArgs(
     settings=settings, prefix=names.prefix, stack=names.stack, account_id=account_id, encryption=encryption,
     vpc_id=network.vpc_id, isolated_subnet_ids=network.isolated_subnet_ids,
-    private_subnet_ids=network.private_subnet_ids, app_security_group=network.app_security_group,
+    private_subnet_ids=network.private_subnet_ids, client_security_groups=groups.groups, ready=[network],
     cluster_arn=cluster.arn, backup_resource_arns=volumes.backup_arns), children)
+network.admit_to_endpoints("data-tasks", data.tasks_security_group)
+try:
+    zone_id = zone_id_of(settings.domain, provider) if settings.domain else None
+except ZoneLookupError as error:
+    raise pulumi.RunError(str(error)) from None
+certificates = Certificates("certificates", CertificatesArgs(
+    prefix=names.prefix, zone_id=zone_id, places=certificate_places(settings), us_east_1=us_east_1),
+    children) if settings.domain else None
+managed_certificates = certificates.arns if certificates else {}
 edge = Edge("edge", EdgeArgs(
     settings=settings, names=names, account_id=account_id, vpc_id=network.vpc_id,
-    public_subnet_ids=network.public_subnet_ids, service_groups=groups.groups,
-    kms_key_arn=encryption.key_arn), children) if settings.load_balancer else None
+    public_subnet_ids=network.public_subnet_ids, service_groups=groups.groups, kms_key_arn=encryption.key_arn,
+    certificate_arn=managed_certificates.get("api", settings.load_balancer.certificate_arn)),
+    children) if settings.load_balancer else None
 app = App("app", AppArgs(
     settings=settings, names=names, account_id=account_id, project_dir=str(Path(__file__).parent), cluster=cluster,
     private_subnet_ids=network.private_subnet_ids, app_security_group_id=network.app_security_group.id,
-    service_groups=groups.groups, wiring=data.wiring, kms_key_arn=encryption.key_arn,
+    service_groups=groups.groups, data=data, kms_key_arn=encryption.key_arn,
     routes=edge.routes if edge else {}, load_balancer_arn_suffix=edge.load_balancer.arn_suffix if edge else None,
     https_listener_arn=edge.load_balancer.https_listener_arn if edge else None, volumes=volumes.volumes), children)
 frontends = Frontends("frontends", FrontendsArgs(
     settings=settings, names=names, account_id=account_id, project_dir=str(Path(__file__).parent),
-    alb_dns_name=edge.load_balancer.dns_name if edge else None), children)
+    alb_dns_name=edge.load_balancer.dns_name if edge else None, certificate_arns=managed_certificates), children)
+dns = AliasRecords("dns", AliasRecordsArgs(
+    zone_id=zone_id, aliases=alias_specs(alias_places(settings), edge and edge.load_balancer, frontends)),
+    children) if settings.domain else None
 observability = Observability("observability", ObservabilityArgs(
     settings=settings, names=names, kms_key_arn=encryption.key_arn, app=app, edge=edge, data=data,
     cluster_name=cluster.cluster_name, notifications=notifications), children)
@@ -87,15 +104,17 @@ export_all({
     "privateSubnetIds": subnets, "isolatedSubnetIds": network.isolated_subnet_ids,
     "clusterName": cluster.cluster_name, "execLogGroupName": cluster.exec_log_group_name,
     **data.outputs, "backupKmsKeyArn": encryption.backup_key_arn,
-    **({"url": f"https://{settings.load_balancer.domain_name}", "albArn": edge.load_balancer.arn,
+    **({"url": f"https://{settings.api_host}", "certificateArn": edge.load_balancer.certificate_arn,
+        "albArn": edge.load_balancer.arn,
         "albDnsName": edge.load_balancer.dns_name, "httpsListenerArn": edge.load_balancer.https_listener_arn,
         "testListenerArn": edge.load_balancer.test_listener_arn,
         "maintenanceAdminService": mode.admin_service or min(edge.routes),
         "maintenanceAdminPaths": list(mode.admin_paths), "maintenanceAllowedCidrs": list(mode.allowed_cidrs)}
        if edge else {}),
     "repositoryUrls": {owner: image.repository_url for owner, image in app.images.items()},
-    "services": services, **single_service_aliases(services),
+    "services": services,
     "jobs": job_outputs(settings, app, subnets, app_group, groups.group_ids),
+    **({"hostedZoneId": zone_id} if settings.domain else {}),
     **frontends.outputs,
     **observability.outputs,
 })

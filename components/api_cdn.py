@@ -18,7 +18,7 @@ import pulumi_aws as aws
 
 from settings.sites import ONE_YEAR, ApiCdnSettings
 
-from .site import security_headers, viewer_certificate
+from .site import IPV6, security_headers, viewer_certificate
 
 ORIGIN_ID = "api"
 ALL_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
@@ -39,7 +39,8 @@ ORIGIN_KEEPALIVE_SECONDS = 5  # below the ALB's idle timeout, so the ALB never c
 
 @dataclass(frozen=True, kw_only=True)
 class ApiCdnArgs:
-    """The `cdn` settings, the API's host name (the distribution's alias) and the ALB's DNS name (the origin).
+    """The `cdn` settings, the API's host name (the distribution's alias), its us-east-1 certificate (brought, or
+    the managed one once validated) and the ALB's DNS name (the origin).
 
     `content_security_policy` is the API's own (the one the ALB listener sends), so both paths answer alike.
     """
@@ -47,6 +48,7 @@ class ApiCdnArgs:
     settings: ApiCdnSettings
     physical_name: str
     host_name: str
+    certificate_arn: pulumi.Input[str]
     origin_domain_name: pulumi.Input[str]
     content_security_policy: str
     web_acl_arn: pulumi.Input[str] | None = None
@@ -86,14 +88,14 @@ class ApiCdn(pulumi.ComponentResource):
             comment=f"{args.physical_name}: {args.host_name}",
             aliases=[args.host_name],
             http_version="http2and3",
-            is_ipv6_enabled=True,
+            is_ipv6_enabled=IPV6,
             price_class=settings.price_class,
             origins=[self._origin(args)],
             default_cache_behavior=self._pass_through(),
             ordered_cache_behaviors=[self._static(pattern) for pattern in settings.static_paths],
             custom_error_responses=pass_through_errors(),
             restrictions={"geo_restriction": {"restriction_type": "none"}},
-            viewer_certificate=viewer_certificate(settings.certificate_arn),
+            viewer_certificate=viewer_certificate(args.certificate_arn),
             web_acl_id=args.web_acl_arn,
             tags={"Name": args.physical_name},
             opts=child,

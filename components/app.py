@@ -19,6 +19,7 @@ from .image import Image, ImageArgs
 from .load_balancer import RouteResources
 from .scheduled_job import ScheduledJob, ScheduledJobArgs
 from .stack_names import StackNames
+from .data_tier import DataTier
 from .wiring import AppWiring
 
 
@@ -34,7 +35,7 @@ class AppArgs:
     private_subnet_ids: list[pulumi.Input[str]]
     app_security_group_id: pulumi.Input[str]
     service_groups: dict[str, aws.ec2.SecurityGroup]
-    wiring: AppWiring
+    data: DataTier  # service_wiring(service): what a service's containers get; ready: app users in place
     kms_key_arn: pulumi.Input[str]
     routes: dict[str, list[RouteResources]] = field(default_factory=dict)
     load_balancer_arn_suffix: pulumi.Input[str] | None = None
@@ -141,7 +142,7 @@ class App(pulumi.ComponentResource):
         """Task arguments every container shares: its service's image, environment and secrets, logs."""
         settings, image = args.settings, self.images[self._owners[source]]
         build = self._image_sources[self._owners[source]].image.build
-        wiring = args.wiring
+        wiring = args.data.service_wiring(source)
         statements = list(wiring.task_role_statements) + list(extra.pop("statements", []))
         return AppTaskArgs(
             family=args.names.family(role), container_name=role, image=image.image_uri, cpu=cpu, memory=memory,
@@ -178,7 +179,8 @@ class App(pulumi.ComponentResource):
         scaling = service.scaling
         migrations = Migrations(function_name=args.names.function(f"{name}-migrate"),
                                 command=list(public.migrations.command),
-                                timeout_seconds=public.migrations.timeout_seconds) \
+                                timeout_seconds=public.migrations.timeout_seconds,
+                                bootstrap=args.data.bootstrap_task) \
             if public and public.migrations else None
         return AppServiceArgs(
             service_name=name, cluster_arn=args.cluster.arn, cluster_name=args.names.cluster(), task=task,
@@ -198,7 +200,7 @@ class App(pulumi.ComponentResource):
             service_connect=ServiceConnect(namespace_arn=args.cluster.namespace_arn, port=service.port,
                                            log_group_name=args.names.log_group(name)),
             exec_enabled=exec_enabled,
-            volume=volume,
+            volume=volume, ready=[args.data.ready],
         )
 
     def _job_args(self, args: AppArgs, job: str, spec: JobSettings) -> ScheduledJobArgs:

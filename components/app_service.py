@@ -44,6 +44,7 @@ class Migrations:
     function_name: str
     command: list[str]
     timeout_seconds: int
+    bootstrap: Any = None  # DataTier.bootstrap_task: the app database users, set up before every migration
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +88,7 @@ class AppServiceArgs:
     allowed_revisions: list[int] = field(default_factory=list)
     service_connect: ServiceConnect | None = None
     exec_enabled: bool = False
+    ready: list[pulumi.Resource] = field(default_factory=list)  # e.g. the data tier's app users in place
     volume: Any = None  # FileVolume: its policy admits this task role; the service waits for its mount targets
 
     @property
@@ -155,10 +157,10 @@ class AppService(pulumi.ComponentResource):
     def __init__(self, name: str, args: AppServiceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nodeapi:service:AppService", name, None, opts)
         self.task = AppTask(f"{name}-task", args.task, pulumi.ResourceOptions(parent=self))
-        self._ready: list[pulumi.Resource] = []
+        self._ready: list[pulumi.Resource] = list(args.ready)
         if args.volume is not None:
             args.volume.admit([self.task.task_role_arn])
-            self._ready = list(args.volume.ready)
+            self._ready += list(args.volume.ready)
         self.migration_hook = None
         self.scaling_target: aws.appautoscaling.Target | None = None  # None: one writer, never scaled
         if args.blue_green:
@@ -251,7 +253,8 @@ class AppService(pulumi.ComponentResource):
             timeout_seconds=migrations.timeout_seconds if migrations else 1800,
             log_retention_days=task.log_retention_days,
             kms_key_arn=task.log_kms_key_arn, region=task.region, account_id=task.account_id,
-            container_name=task.container_name, listener_arn=args.https_listener_arn,
+            container_name=task.container_name, bootstrap=migrations.bootstrap if migrations else None,
+            listener_arn=args.https_listener_arn,
             production_rule_arns=[route.production_rule_arn for route in args.routes] if args.https_listener_arn
             else [],
             allowed_revisions=list(args.allowed_revisions),

@@ -40,6 +40,7 @@ class BackupPlanArgs:
     account_id: str
     protect: bool
     s3: bool = False  # the selections include S3 buckets: attach the S3 backup and restore policies
+    copy: bool = True  # copy every recovery point to the backup region's vault (backups.crossRegion)
 
 
 def selection_name(vault_name: str, key: str) -> str:
@@ -74,7 +75,10 @@ class BackupPlan(pulumi.ComponentResource):
                     "start_window": 60,
                     "completion_window": 240,
                     "lifecycle": lifecycle,
-                    "copy_actions": [{"destination_vault_arn": self.copy_vault.arn, "lifecycle": lifecycle}],
+                    # The copy vault exists either way (restores and `ops verify-backups` know where to look);
+                    # with backups.crossRegion false (staging) nothing is copied into it.
+                    **({"copy_actions": [{"destination_vault_arn": self.copy_vault.arn, "lifecycle": lifecycle}]}
+                       if args.copy else {}),
                 }
             ],
             opts=child,

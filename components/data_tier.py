@@ -210,6 +210,7 @@ class DataTier(pulumi.ComponentResource):
             schedule=settings.backups.plan_schedule, retention_days=settings.backups.retention_days,
             resource_arns=[self.database.instance.arn, *backed_up, *args.backup_resource_arns],
             account_id=args.account_id, protect=settings.is_production, s3=bool(backed_up),
+            copy=settings.backups.cross_region,
         ), self._moved())
 
     def _db_dump(self, args: DataTierArgs) -> DbDump:

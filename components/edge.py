@@ -27,6 +27,7 @@ class EdgeArgs:
     public_subnet_ids: list[pulumi.Input[str]]
     service_groups: dict[str, aws.ec2.SecurityGroup]
     kms_key_arn: pulumi.Input[str]
+    certificate_arn: pulumi.Input[str]  # `loadBalancer.certificateArn`, or the managed one once validated
 
 
 def public_targets(settings: StackSettings, groups: dict[str, aws.ec2.SecurityGroup]) -> list[PublicTarget]:
@@ -83,7 +84,7 @@ class Edge(pulumi.ComponentResource):
                                                           target_group_key(t.port, settings.network.cidr))
                 for t in targets for i in range(len(t.routes)) for color in ("blue", "green")},
             vpc_id=args.vpc_id, vpc_cidr=settings.network.cidr, public_subnet_ids=args.public_subnet_ids,
-            targets=targets, certificate_arn=lb.certificate_arn, test_listener_port=lb.test_listener_port,
+            targets=targets, certificate_arn=args.certificate_arn, test_listener_port=lb.test_listener_port,
             test_allowed_cidrs=list(lb.test_allowed_cidrs), idle_timeout_seconds=idle_timeout(settings),
             content_security_policy=lb.content_security_policy, deletion_protection=lb.deletion_protection,
             access_logs_bucket=self.access_logs.bucket_name, access_logs_prefix=self.access_logs.prefix,

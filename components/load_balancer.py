@@ -12,6 +12,7 @@ from contract.maintenance import PULUMI_PRIORITIES, PlannedRule, response_body
 from .security import allow_egress_to, allow_from, security_group
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.2 and 1.3 only
+IP_ADDRESS_TYPE = "ipv4"  # no IPv6 (dualstack) listeners: a managed domain gives the API host an A record only
 HSTS = "max-age=31536000; includeSubDomains"
 EDGE_TAGS = {"Exposure": "public-load-balancer"}  # the policy pack lets only these rules face the internet
 NOT_FOUND = {"type": "fixed-response", "fixed_response": {
@@ -83,7 +84,7 @@ class LoadBalancerArgs:
     vpc_cidr: str
     public_subnet_ids: list[pulumi.Input[str]]
     targets: list[PublicTarget]
-    certificate_arn: str
+    certificate_arn: pulumi.Input[str]  # the validated ARN when the program manages it (waits for ACM)
     test_listener_port: int
     test_allowed_cidrs: list[str]
     idle_timeout_seconds: int
@@ -159,7 +160,7 @@ class LoadBalancer(pulumi.ComponentResource):
             name=args.lb_name,
             load_balancer_type="application",
             internal=False,
-            ip_address_type="ipv4",
+            ip_address_type=IP_ADDRESS_TYPE,
             subnets=args.public_subnet_ids,
             security_groups=[self.security_group.id],
             drop_invalid_header_fields=True,
@@ -179,11 +180,13 @@ class LoadBalancer(pulumi.ComponentResource):
         self.arn_suffix = self.alb.arn_suffix
         self.dns_name = self.alb.dns_name
         self.zone_id = self.alb.zone_id
+        self.certificate_arn = self.https_listener.certificate_arn
         self.https_listener_arn = self.https_listener.arn
         self.test_listener_arn = self.test_listener.arn
         self.register_outputs({
             "arn": self.arn, "arn_suffix": self.arn_suffix, "dns_name": self.dns_name, "zone_id": self.zone_id,
             "https_listener_arn": self.https_listener_arn, "test_listener_arn": self.test_listener_arn,
+            "certificate_arn": self.certificate_arn,
         })
 
     def _security_group(self, name: str, args: LoadBalancerArgs) -> aws.ec2.SecurityGroup:

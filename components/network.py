@@ -61,6 +61,7 @@ class Network(pulumi.ComponentResource):
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nodeapi:network:Network", name, None, opts)
         self._name = name
+        self.endpoint_security_group: aws.ec2.SecurityGroup | None = None
         self.azs = self._availability_zones(args.az_count)
         self.vpc = aws.ec2.Vpc(
             name,
@@ -288,12 +289,20 @@ class Network(pulumi.ComponentResource):
         """The data tier has no route out of the VPC at all (S3 only through the gateway endpoint)."""
         return self._route_table("isolated", self.subnets["isolated"])
 
+    def admit_to_endpoints(self, key: str, group: aws.ec2.SecurityGroup) -> None:
+        """Let tasks outside the shared app group (e.g. the data tier's own) call AWS APIs through the interface
+        endpoints, when the network has them."""
+        if self.endpoint_security_group is not None:
+            allow_from(f"{self._name}-endpoints-from-{key}", group=self.endpoint_security_group, source=group,
+                       port=443, description=f"{key} call AWS APIs over TLS", parent=self)
+
     def _interface_endpoints(self, args: NetworkArgs) -> None:
         """Private endpoints for AWS APIs, reachable only from the app security group."""
         endpoint_sg = security_group(
             f"{self._name}-endpoints", vpc_id=self.vpc.id, description="VPC interface endpoints",
             parent=self,
         )
+        self.endpoint_security_group = endpoint_sg
         allow_from(
             f"{self._name}-endpoints-from-app", group=endpoint_sg, source=self.app_security_group,
             port=443, description="tasks call AWS APIs over TLS", parent=self,

@@ -5,7 +5,6 @@ which carries egress and the data tier's access."""
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_aws as aws
 
 from .security import allow_from, security_group
 

@@ -13,7 +13,8 @@ distribution only, and that pipeline runs `aws s3 sync` (docs/sites.md shows the
 
 CloudFront is global: the distribution, origin access control and headers policy need no us-east-1 provider,
 so the component works under the stack's provider in any region (the bucket stays in the stack's region). The
-one us-east-1 requirement, the viewer certificate, is checked by the settings (settings/sites.py).
+one us-east-1 requirement, the viewer certificate, is checked by the settings (settings/sites.py) when brought,
+and requested through the us-east-1 provider when the program manages it (components/certificates.py).
 """
 
 import hashlib
@@ -37,6 +38,7 @@ CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/secure-connections-supported-viewer-protocols-ciphers.html
 VIEWER_TLS_POLICY = "TLSv1.2_2021"
 HSTS_SECONDS = 31_536_000
+IPV6 = True  # distributions answer on IPv6: a managed domain gives their hosts A and AAAA records
 # How long CloudFront remembers that a path had no file before asking S3 again (its default, made explicit).
 SPA_ERROR_CACHING_SECONDS = 10
 NONCURRENT_VERSION_DAYS = 30
@@ -61,7 +63,8 @@ class SiteArgs:
 
     `key` names the entry in error messages (`sites.web`); `physical_name` names the origin access control, the
     headers policy and tags (`<app>-<stack>-<site>`); `host_name` is resolved from the settings
-    (`SiteSettings.host`); `project_dir` is where `sourceDir` is relative to (the directory of Pulumi.yaml).
+    (`SiteSettings.host`); `certificate_arn` is the brought one or the managed one once validated (us-east-1);
+    `project_dir` is where `sourceDir` is relative to (the directory of Pulumi.yaml).
     """
 
     settings: SiteSettings
@@ -69,6 +72,7 @@ class SiteArgs:
     physical_name: str
     bucket_name: str
     host_name: str
+    certificate_arn: pulumi.Input[str]
     project_dir: Path
     protect: bool = False
     web_acl_arn: pulumi.Input[str] | None = None
@@ -113,7 +117,7 @@ def spa_error_responses(enabled: bool) -> list[dict]:
              "error_caching_min_ttl": SPA_ERROR_CACHING_SECONDS} for code in (403, 404)]
 
 
-def viewer_certificate(certificate_arn: str) -> dict:
+def viewer_certificate(certificate_arn: pulumi.Input[str]) -> dict:
     """SNI with the ACM certificate (in us-east-1); the *.cloudfront.net default would allow TLS 1.0."""
     return {"acm_certificate_arn": certificate_arn, "ssl_support_method": "sni-only",
             "minimum_protocol_version": VIEWER_TLS_POLICY}
@@ -202,7 +206,7 @@ class Site(pulumi.ComponentResource):
             aliases=[args.host_name],
             default_root_object=INDEX,
             http_version="http2and3",
-            is_ipv6_enabled=True,
+            is_ipv6_enabled=IPV6,
             price_class=settings.price_class,
             origins=[{"origin_id": ORIGIN_ID, "domain_name": self.bucket.bucket_regional_domain_name,
                       "origin_access_control_id": oac.id}],
@@ -213,7 +217,7 @@ class Site(pulumi.ComponentResource):
             },
             custom_error_responses=spa_error_responses(settings.spa_fallback),
             restrictions={"geo_restriction": {"restriction_type": "none"}},
-            viewer_certificate=viewer_certificate(settings.certificate_arn),
+            viewer_certificate=viewer_certificate(args.certificate_arn),
             web_acl_id=args.web_acl_arn,
             tags={"Name": args.physical_name},
             opts=child,

@@ -48,19 +48,6 @@ def export_all(values: dict) -> None:
         pulumi.export(key, value)
 
 
-def single_service_aliases(services: dict) -> dict:
-    """The flat keys the ops commands read today (`webServiceName`, the route's rule and target groups), set while
-    the app has exactly one blue/green public service with one route; the `services` map is the full contract."""
-    public = [(name, entry) for name, entry in services.items() if entry["deployment"] == "blue-green"]
-    if len(public) != 1 or len(public[0][1]["routes"]) != 1:
-        return {}
-    name, entry = public[0]
-    route = entry["routes"][0]
-    return {"webServiceName": entry["serviceName"], "productionListenerRuleArn": route["productionListenerRuleArn"],
-            "testListenerRuleArn": route["testListenerRuleArn"], "blueTargetGroupArn": route["blueTargetGroupArn"],
-            "greenTargetGroupArn": route["greenTargetGroupArn"]}
-
-
 def office_hours_args(settings: StackSettings, names, app: App, network, account_id: str):
     """What office hours stop at night: every scaled service, the database, the NAT instances."""
     from .office_hours import OfficeHoursArgs, ScaledService

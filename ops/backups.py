@@ -1,12 +1,13 @@
 """`backup` (manual snapshot + cross-region copy) and `verify-backups` (RPO and freshness checks)."""
 
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import ClientError
 
-from ops.deployments import error_text
-from ops.errors import CheckFailed
+from ops.errors import AWS_ERRORS, CheckFailed, aws_error_text, error_text
+from ops.interrupt import shielded
 from ops.progress import Waiter
 
 SNAPSHOT_FAILED = frozenset({"failed", "error", "deleted", "deleting"})
@@ -25,21 +26,67 @@ def snapshot_state(rds, snapshot_id: str) -> str:
     return rds.describe_db_snapshots(DBSnapshotIdentifier=snapshot_id)["DBSnapshots"][0]["Status"]
 
 
+def state_or_unknown(rds, snapshot_id: str) -> str:
+    """The snapshot's status, for a report that must not fail itself."""
+    try:
+        return snapshot_state(rds, snapshot_id)
+    except AWS_ERRORS as error:
+        return f"unknown ({aws_error_text(error)})"
+
+
+def copy_command(outputs: dict, snapshot_arn: str, snapshot_id: str) -> str:
+    """The AWS CLI line that starts the cross-region copy by hand."""
+    return (f"aws rds copy-db-snapshot --region {outputs['backupRegion']} --source-region {outputs['region']} "
+            f"--source-db-snapshot-identifier {snapshot_arn} --target-db-snapshot-identifier {snapshot_id} "
+            f"--kms-key-id {outputs['backupKmsKeyArn']} --copy-tags")
+
+
+def progress_note(state: str) -> str:
+    """`; RDS finishes it on its own` while a snapshot is still being made."""
+    return "; RDS finishes it on its own" if state in ("creating", "pending", "copying") else ""
+
+
+def where_backup_stands(aws, outputs: dict, snapshot: dict, copy_started: bool) -> None:
+    """After an interruption or failure: which snapshot exists, and whether the cross-region copy started."""
+    snapshot_id = snapshot["DBSnapshotIdentifier"]
+    state = state_or_unknown(aws.client("rds"), snapshot_id)
+    print(f"snapshot {snapshot_id} exists in {outputs['region']} (status {state}){progress_note(state)}",
+          file=sys.stderr)
+    if copy_started:
+        copy_state = state_or_unknown(aws.backup_client("rds"), snapshot_id)
+        print(f"the copy to {outputs['backupRegion']} has started (status {copy_state}){progress_note(copy_state)}",
+              file=sys.stderr)
+    else:
+        print(f"the copy to {outputs['backupRegion']} has NOT started; once the snapshot is available, run: "
+              f"{copy_command(outputs, snapshot['DBSnapshotArn'], snapshot_id)}", file=sys.stderr)
+
+
 def backup(aws, outputs: dict, waiter: Waiter, now: datetime) -> None:
     """Snapshot the instance, wait, copy it to the backup region with the backup KMS key, wait."""
     rds, rds_copy = aws.client("rds"), aws.backup_client("rds")
     region, backup_region = outputs["region"], outputs["backupRegion"]
     snapshot_id = manual_snapshot_id(outputs["dbInstanceIdentifier"], now)
-    snapshot = rds.create_db_snapshot(DBInstanceIdentifier=outputs["dbInstanceIdentifier"],
-                                      DBSnapshotIdentifier=snapshot_id, Tags=BACKUP_TAGS)["DBSnapshot"]
-    waiter.wait(f"snapshot {snapshot_id}", lambda: snapshot_state(rds, snapshot_id), {"available"}, SNAPSHOT_FAILED)
-    print(f"snapshot: {snapshot['DBSnapshotArn']}")
-    # SourceRegion makes botocore presign the request the backup region needs to read an encrypted snapshot.
-    copy = rds_copy.copy_db_snapshot(SourceDBSnapshotIdentifier=snapshot["DBSnapshotArn"],
-                                     TargetDBSnapshotIdentifier=snapshot_id, KmsKeyId=outputs["backupKmsKeyArn"],
-                                     SourceRegion=region, CopyTags=True)["DBSnapshot"]
-    waiter.wait(f"copy {snapshot_id} ({backup_region})", lambda: snapshot_state(rds_copy, snapshot_id),
-                {"available"}, SNAPSHOT_FAILED)
+    snapshot, copy_started = None, False
+    try:
+        with shielded(f"creating snapshot {snapshot_id}"):
+            snapshot = rds.create_db_snapshot(DBInstanceIdentifier=outputs["dbInstanceIdentifier"],
+                                              DBSnapshotIdentifier=snapshot_id, Tags=BACKUP_TAGS)["DBSnapshot"]
+        waiter.wait(f"snapshot {snapshot_id}", lambda: snapshot_state(rds, snapshot_id), {"available"},
+                    SNAPSHOT_FAILED)
+        print(f"snapshot: {snapshot['DBSnapshotArn']}")
+        # SourceRegion makes botocore presign the request the backup region needs to read an encrypted snapshot.
+        with shielded(f"starting the copy of {snapshot_id} to {backup_region}"):
+            copy = rds_copy.copy_db_snapshot(
+                SourceDBSnapshotIdentifier=snapshot["DBSnapshotArn"], TargetDBSnapshotIdentifier=snapshot_id,
+                KmsKeyId=outputs["backupKmsKeyArn"], SourceRegion=region, CopyTags=True)["DBSnapshot"]
+            copy_started = True
+        waiter.wait(f"copy {snapshot_id} ({backup_region})", lambda: snapshot_state(rds_copy, snapshot_id),
+                    {"available"}, SNAPSHOT_FAILED)
+    except BaseException:
+        if snapshot is not None:
+            with shielded("reporting the backup state", then_raise=False):
+                where_backup_stands(aws, outputs, snapshot, copy_started)
+        raise
     print(f"copy: {copy['DBSnapshotArn']} (KMS key {copy.get('KmsKeyId', outputs['backupKmsKeyArn'])})")
 
 

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
+from ops.errors import error_text
+
 ACTIVE_STATUSES = ["PENDING", "IN_PROGRESS"]
 # Stages before production traffic moves: the production listener rule still points at the old revision.
 BEFORE_PRODUCTION_SHIFT = frozenset({"RECONCILE_SERVICE", "PRE_SCALE_UP", "SCALE_UP", "POST_SCALE_UP",
@@ -24,12 +26,6 @@ class Deployment:
         return self.stage is None or self.stage in BEFORE_PRODUCTION_SHIFT
 
 
-def error_text(error: ClientError) -> str:
-    """`Code: message` of a ClientError."""
-    info = error.response.get("Error", {})
-    return f"{info.get('Code', 'Error')}: {info.get('Message', str(error))}"
-
-
 def active(ecs, cluster: str, service: str) -> Deployment | None:
     """The service's pending or in-progress deployment, if any."""
     listed = ecs.list_service_deployments(cluster=cluster, service=service, status=ACTIVE_STATUSES)
@@ -44,11 +40,11 @@ def active(ecs, cluster: str, service: str) -> Deployment | None:
 
 
 def find_active(ecs, cluster: str, service: str) -> tuple[Deployment | None, str | None]:
-    """The active deployment, or a warning when the API refuses (rollback then shifts traffic only)."""
+    """The active deployment, or why it cannot be known (the API refused)."""
     try:
         return active(ecs, cluster, service), None
     except ClientError as error:
-        return None, f"warning: cannot list ECS service deployments ({error_text(error)}); none will be stopped"
+        return None, f"cannot list ECS service deployments of {service} ({error_text(error)})"
 
 
 def stop_with_rollback(ecs, deployment: Deployment) -> str | None:

@@ -4,11 +4,10 @@ import copy
 
 from ops.errors import Failed
 
-OPS_TAG_KEY = "nodeapi:maintenance"
-OPS_TAG_VALUE = "ops"
-PULUMI_MAINTENANCE_PRIORITIES = range(1, 10)
-OPS_MAINTENANCE_PRIORITIES = range(10, 20)
 TAGS_PER_CALL = 20  # DescribeTags accepts at most 20 ARNs
+# Condition fields the maintenance plan uses -> their config key in the ELBv2 API (API_RuleCondition).
+CONDITION_CONFIG = {"host-header": "HostHeaderConfig", "path-pattern": "PathPatternConfig",
+                    "source-ip": "SourceIpConfig"}
 
 
 def tg_label(arn: str, labels: dict[str, str]) -> str:
@@ -98,12 +97,38 @@ def listener_rules(elb, listener_arn: str) -> list[dict]:
             return rules
 
 
-def ops_tagged(elb, rules: list[dict]) -> set[str]:
-    """ARNs of the rules tagged nodeapi:maintenance=ops."""
+def tags_of(elb, rules: list[dict]) -> dict[str, dict[str, str]]:
+    """Rule ARN -> its tags, for every non-default rule."""
     arns = [r["RuleArn"] for r in rules if priority_of(r) is not None]
-    tagged = set()
+    tags: dict[str, dict[str, str]] = {}
     for start in range(0, len(arns), TAGS_PER_CALL):
         for desc in elb.describe_tags(ResourceArns=arns[start:start + TAGS_PER_CALL])["TagDescriptions"]:
-            if {"Key": OPS_TAG_KEY, "Value": OPS_TAG_VALUE} in desc.get("Tags", []):
-                tagged.add(desc["ResourceArn"])
-    return tagged
+            tags[desc["ResourceArn"]] = {t["Key"]: t.get("Value", "") for t in desc.get("Tags", [])}
+    return tags
+
+
+def api_conditions(conditions: dict[str, list[str]]) -> list[dict]:
+    """Plan conditions (field -> values) as ELBv2 rule conditions."""
+    return [{"Field": field, CONDITION_CONFIG[field]: {"Values": list(values)}} for field, values in conditions.items()]
+
+
+def condition_values(rule: dict) -> list[tuple[str, list[str]]]:
+    """(field, values) of each condition of a described rule."""
+    found = []
+    for condition in rule.get("Conditions", []):
+        config = condition.get(CONDITION_CONFIG.get(condition["Field"], ""), {})
+        found.append((condition["Field"], list(config.get("Values") or condition.get("Values") or [])))
+    return found
+
+
+def creatable(rule: dict) -> dict:
+    """Priority, conditions and actions of a described rule, as CreateRule accepts them again."""
+    conditions = api_conditions(dict(condition_values(rule)))
+    actions = []
+    for action in rule.get("Actions", []):
+        if action.get("Type") == "forward":
+            actions.append(with_weights(action, weights_of(action)))
+        else:
+            actions.append({k: v for k, v in action.items() if k in ("Type", "Order", "FixedResponseConfig",
+                                                                     "RedirectConfig")})
+    return {"Priority": priority_of(rule), "Conditions": conditions, "Actions": actions}

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from botocore.exceptions import ClientError
 
 from ops.backups import fmt_age, iso
-from ops.errors import CheckFailed, OpsError, Refused, UsageError
+from ops.errors import AWS_ERRORS, CheckFailed, Refused, UsageError, aws_error_text
+from ops.interrupt import shielded
 from ops.progress import Waiter, fmt_elapsed
 
 MAX_IDENTIFIER = 63  # RDS DB instance identifier limit
@@ -70,6 +71,20 @@ def cleanup_hint(name: str) -> str:
             f"--db-instance-identifier {name} --skip-final-snapshot --delete-automated-backups")
 
 
+def abandon_drill(rds, name: str, live: str) -> None:
+    """The drill did not finish: delete its instance if RDS lets us (it may refuse while the instance is being
+    created), else print the command that deletes it later."""
+    with shielded(f"deleting drill instance {name}", then_raise=False):
+        try:
+            if instance_state(rds, name) == "not found":
+                print(f"no drill instance {name} exists", file=sys.stderr)
+                return
+            delete_drill(rds, name, live)
+        except AWS_ERRORS as error:
+            print(f"RDS did not delete {name} now ({aws_error_text(error)})", file=sys.stderr)
+            print(cleanup_hint(name), file=sys.stderr)
+
+
 def restore_drill(aws, outputs: dict, waiter: Waiter, now: datetime, restore_time: datetime | None,
                   keep: bool, rto: timedelta) -> None:
     """Restore, wait, report against the RTO, delete unless keep."""
@@ -77,18 +92,26 @@ def restore_drill(aws, outputs: dict, waiter: Waiter, now: datetime, restore_tim
     name = drill_identifier(live, now)
     if instance_state(rds, name) != "not found":
         raise Refused(f"refused: DB instance {name} already exists; nothing changed")
-    rds.restore_db_instance_to_point_in_time(**restore_args(outputs, name, restore_time))
-    print(f"restoring {live} to {iso(restore_time) if restore_time else 'its latest restorable time'} as {name}")
+    requested = False
     try:
+        with shielded(f"requesting the restore into {name}"):
+            rds.restore_db_instance_to_point_in_time(**restore_args(outputs, name, restore_time))
+            requested = True
+            print(f"restoring {live} to {iso(restore_time) if restore_time else 'its latest restorable time'} "
+                  f"as {name}")
         elapsed = waiter.wait(f"instance {name}", lambda: instance_state(rds, name), {"available"}, INSTANCE_FAILED)
-    except OpsError:
-        print(cleanup_hint(name), file=sys.stderr)
+    except BaseException:  # interrupted, timed out, failed, throttled, connection lost...
+        if requested and keep:
+            print(cleanup_hint(name), file=sys.stderr)
+        elif requested:
+            abandon_drill(rds, name, live)
         raise
     ok, verdict = rto_verdict(elapsed, rto)
     print(verdict)
     if keep:
         print(f"kept drill instance {name} (--keep); delete it when done")
     else:
-        delete_drill(rds, name, live)
+        with shielded(f"deleting drill instance {name}"):
+            delete_drill(rds, name, live)
     if not ok:
         raise CheckFailed(f"restore drill exceeded the RTO of {fmt_age(rto)}")

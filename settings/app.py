@@ -7,7 +7,7 @@ from pydantic import Field, field_validator
 from contract.names import check_app_name
 
 from .base import Section
-from .services import _DOMAIN, check_environment, check_secret_names
+from .services import check_environment, check_secret_names
 
 _APP_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 
@@ -16,8 +16,6 @@ class AppSettings(Section):
     """Name, app-wide environment and the app-wide secrets (generated unless set as Pulumi secrets)."""
 
     name: str | None = Field(default=None, description="prefix of physical names; default: the Pulumi project name")
-    domain: str | None = Field(default=None, description="the app's domain, e.g. example.com: what a site's "
-                                                         "`subdomain` is joined to")
     environment: dict[str, str] = Field(default_factory=dict, description="plain variables of every service and job")
     secrets: list[str] = Field(default=["JWT_SECRET", "JWT_REFRESH_SECRET"],
                                description="secrets every service and job receives (env var names)")
@@ -31,13 +29,6 @@ class AppSettings(Section):
             raise ValueError("1-20 characters: a lowercase letter, then a-z, 0-9 or '-' "
                              "(it prefixes RDS, ElastiCache, S3 and load balancer names)")
         return check_app_name(value)
-
-    @field_validator("domain")
-    @classmethod
-    def _domain(cls, value: str | None) -> str | None:
-        if value is not None and not _DOMAIN.match(value):
-            raise ValueError("not a lowercase DNS name; expected e.g. 'example.com'")
-        return value
 
     @field_validator("environment")
     @classmethod

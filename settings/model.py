@@ -12,8 +12,10 @@ from .base import Section, rule_error
 from .checks import check_tags, partition_of
 from .cache import CacheSettings
 from .cluster import ClusterSettings
+from .storage import StorageSettings
 from .cost import CostSettings
 from .database import DatabaseSettings
+from .domain import DomainSettings, api_host, domain_rules, route_hosts
 from .app import AppSettings
 from .image import RegistrySettings
 from .network import NetworkSettings
@@ -47,13 +49,16 @@ class StackSettings(Section):
     network: NetworkSettings
     # Sections of the data and service tiers are added below this line.
     database: DatabaseSettings
-    cache: CacheSettings
+    cache: CacheSettings | None = Field(default=None, description="absent (or enabled: false): no cache")
+    storage: StorageSettings = Field(default_factory=StorageSettings)
     backups: BackupSettings = Field(default_factory=BackupSettings)
     app_secrets: AppSecretsSettings = Field(default_factory=AppSecretsSettings)
     cost: CostSettings = Field(default_factory=CostSettings)
     services: dict[str, ServiceSettings] = Field(min_length=1, description="the app's long-running services")
     jobs: dict[str, JobSettings] = Field(default_factory=dict, description="scheduled tasks by name")
     load_balancer: LoadBalancerSettings | None = Field(default=None, description="the shared ALB (public services)")
+    domain: DomainSettings | None = Field(
+        default=None, description="a Route 53 hosted zone: the program creates certificates and records in it")
     maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
@@ -109,18 +114,30 @@ class StackSettings(Section):
             found += [(f"services.{name}.{path}", value, allowed) for path, value, allowed in service.rules(self)]
         found += ServicesRules.check(self)
         found += reserved_rules(self)
-        lb = self.load_balancer
-        found += site_rules(self.sites, domain=self.app.domain,
-                            taken={lb.domain_name: "loadBalancer.domainName"} if lb else {})
+        found += domain_rules(self)
+        found += site_rules(self.sites, zone=self.domain.zone if self.domain else None, taken=self._served_hosts())
         if self.schedule.office_hours is not None:
             scheduled = {"backups.planSchedule": self.backups.plan_schedule,
                          **{f"jobs.{name}.schedule": job.schedule for name, job in self.jobs.items()}}
             if self.backups.dump.enabled:
                 scheduled["backups.dump.schedule"] = self.backups.dump.schedule
             found += office_hours_conflicts(self.schedule.office_hours, scheduled)
-        if self.cdn is not None and lb is None:
+        if self.cdn is not None and self.load_balancer is None:
             found.append(("cdn", "set", "CloudFront in front of the API needs loadBalancer (a public service)"))
         return found
+
+    def _served_hosts(self) -> dict[str, str]:
+        """Host names the load balancer answers on (the API's, literal route hosts), each with its key."""
+        api = api_host(self)
+        if api is None:
+            return {}
+        key = "loadBalancer.domainName" if self.load_balancer.domain_name else "domain.api"
+        return {**route_hosts(self), api: key}
+
+    @property
+    def api_host(self) -> str | None:
+        """The API's host name: `loadBalancer.domainName`, else `domain.api` in the zone (None without an API)."""
+        return api_host(self)
 
     @property
     def secret_names(self) -> list[str]:

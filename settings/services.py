@@ -8,7 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from contract.maintenance import PULUMI_PRIORITIES, ROUTE_PRIORITY_START, VALUES_PER_RULE, Route, body_problem, plan
 from .backups import check_schedule
-from .base import Section, rule_error
+from .base import Section
 from .fargate import fargate_problem
 from .image import BuildSettings, check_image_reference
 from .network import check_log_retention
@@ -379,8 +379,10 @@ class JobSettings(Section):
 class LoadBalancerSettings(Section):
     """The shared public ALB: TLS, headers, the test listener (needed when any service is public)."""
 
-    domain_name: str = Field(description="public host name of the app (its DNS points at the ALB)")
-    certificate_arn: str = Field(description="ACM certificate for domainName (and route hosts), stack region")
+    domain_name: str | None = Field(
+        default=None, description="public host name of the API, brought (without domain; with it: domain.api)")
+    certificate_arn: str | None = Field(
+        default=None, description="ACM certificate for domainName (and route hosts), stack region (without domain)")
     test_listener_port: int = Field(default=8443, ge=1, le=65535, description="test listener (VPC-only) port")
     test_allowed_cidrs: list[str] = Field(default_factory=list, description="extra CIDRs that may reach the test port")
     idle_timeout_seconds: int = Field(default=60, ge=1, le=4000, description="ALB idle connection timeout")
@@ -395,15 +397,15 @@ class LoadBalancerSettings(Section):
 
     @field_validator("certificate_arn")
     @classmethod
-    def _certificate(cls, value: str) -> str:
-        if not _CERTIFICATE.match(value):
+    def _certificate(cls, value: str | None) -> str | None:
+        if value is not None and not _CERTIFICATE.match(value):
             raise ValueError("not an ACM certificate ARN; expected arn:aws:acm:<region>:<account>:certificate/<uuid>")
         return value
 
     @field_validator("domain_name")
     @classmethod
-    def _domain(cls, value: str) -> str:
-        if not _DOMAIN.match(value):
+    def _domain(cls, value: str | None) -> str | None:
+        if value is not None and not _DOMAIN.match(value):
             raise ValueError("not a lowercase DNS name; expected e.g. 'api.example.com'")
         return value
 
@@ -416,7 +418,7 @@ class LoadBalancerSettings(Section):
 
     def rules(self, stack: Any) -> list[tuple[str, Any, str]]:
         found = []
-        region = _CERTIFICATE.match(self.certificate_arn).group(1)
+        region = _CERTIFICATE.match(self.certificate_arn).group(1) if self.certificate_arn else stack.region
         if region != stack.region:
             found.append(("certificateArn", self.certificate_arn,
                           f"the certificate must be in the stack's region {stack.region!r} (ALB certificates are regional)"))

@@ -99,8 +99,9 @@ class SiteSettings(Section):
         description="directory of built files, relative to the project directory (e.g. web/dist); null: the "
                     "files are uploaded by another pipeline (aws s3 sync) and Pulumi manages bucket and CDN only")
     host_name: str | None = Field(default=None, description="full host name, e.g. app.example.com")
-    subdomain: str | None = Field(default=None, description="label joined to the stack's domain, e.g. app")
-    certificate_arn: str = Field(description="ACM certificate covering the host name, in us-east-1")
+    subdomain: str | None = Field(default=None, description="label joined to domain.zone, e.g. app")
+    certificate_arn: str | None = Field(
+        default=None, description="ACM certificate covering the host name, in us-east-1 (brought: without domain)")
     spa_fallback: bool = Field(default=True, description="serve /index.html (200) for paths with no file (403/404)")
     content_security_policy: str = Field(default=DEFAULT_SITE_CSP, description="Content-Security-Policy header")
     frame_options: Literal["DENY", "SAMEORIGIN"] | None = Field(
@@ -134,21 +135,21 @@ class SiteSettings(Section):
 
     @field_validator("certificate_arn")
     @classmethod
-    def _certificate(cls, value: str) -> str:
-        return check_certificate(value)
+    def _certificate(cls, value: str | None) -> str | None:
+        return value if value is None else check_certificate(value)
 
     @field_validator("content_security_policy")
     @classmethod
     def _csp(cls, value: str) -> str:
         return check_csp(value)
 
-    def host(self, domain: str | None) -> str:
-        """The host name the site answers on: `hostName`, else `subdomain` joined to the stack's domain."""
+    def host(self, zone: str | None) -> str:
+        """The host name the site answers on: `hostName`, else `subdomain` joined to the hosted zone's name."""
         if self.host_name:
             return self.host_name
-        if not (self.subdomain and domain):
+        if not (self.subdomain and zone):
             raise ValueError("no host name: check_sites and site_rules refuse this settings shape")
-        return f"{self.subdomain}.{domain}"
+        return f"{self.subdomain}.{zone}"
 
     def problems(self, path: str) -> list[tuple[str, Any, str]]:
         """Rules across this site's keys, as (key path, value, allowed)."""
@@ -158,8 +159,8 @@ class SiteSettings(Section):
                           f"set hostName or subdomain, not both (hostName is {self.host_name!r})"))
         if not self.host_name and not self.subdomain:
             found.append((f"{path}.hostName", None,
-                          "set hostName (a full name, e.g. app.example.com) or subdomain (joined to the stack's "
-                          "domain, e.g. app)"))
+                          "set hostName (a full name, e.g. app.example.com) or subdomain (joined to domain.zone, "
+                          "e.g. app)"))
         if self.frame_options is None and "frame-ancestors" not in self.content_security_policy:
             found.append((f"{path}.frameOptions", None,
                           "without X-Frame-Options the contentSecurityPolicy must say who may frame the site, e.g. "
@@ -197,23 +198,23 @@ def check_sites(value: dict[str, SiteSettings]) -> dict[str, SiteSettings]:
 Sites = Annotated[dict[str, SiteSettings], AfterValidator(check_sites)]
 
 
-def site_rules(sites: dict[str, SiteSettings], *, domain: str | None,
+def site_rules(sites: dict[str, SiteSettings], *, zone: str | None,
                taken: dict[str, str] | None = None) -> list[tuple[str, Any, str]]:
-    """Rules that need the stack: subdomains need its domain; a host serves one thing.
+    """Rules that need the stack: subdomains need its hosted zone; a host serves one thing.
 
-    `domain` is the stack's domain (what `subdomain` is joined to); `taken` maps host names already served by
-    something else (e.g. the API's domain name) to the key that serves them.
+    `zone` is the name of the stack's hosted zone (`domain.zone`, what `subdomain` is joined to); `taken` maps
+    host names already served by something else (e.g. the API's host) to the key that serves them.
     """
     found: list[tuple[str, Any, str]] = []
     served = dict(taken or {})
     for name, site in sites.items():
-        if site.subdomain and not site.host_name and not domain:
+        if site.subdomain and not site.host_name and not zone:
             found.append((f"sites.{name}.subdomain", site.subdomain,
-                          "the stack has no domain to join it to; set hostName instead"))
+                          "the stack has no domain.zone to join it to; set hostName instead, or domain"))
             continue
         if not (site.host_name or site.subdomain):
             continue  # refused by check_sites already
-        host, key = site.host(domain), "hostName" if site.host_name else "subdomain"
+        host, key = site.host(zone), "hostName" if site.host_name else "subdomain"
         if host in served:
             found.append((f"sites.{name}.{key}", host, f"{host} is already served by {served[host]}"))
         served.setdefault(host, f"sites.{name}")
@@ -223,7 +224,8 @@ def site_rules(sites: dict[str, SiteSettings], *, domain: str | None,
 class ApiCdnSettings(Section):
     """CloudFront in front of the API host: static paths cached at the edge, the rest passed through."""
 
-    certificate_arn: str = Field(description="ACM certificate for the API's host name, in us-east-1")
+    certificate_arn: str | None = Field(
+        default=None, description="ACM certificate for the API's host name, in us-east-1 (brought: without domain)")
     static_paths: list[str] = Field(
         default=list(DEFAULT_STATIC_PATHS), min_length=1, max_length=MAX_STATIC_PATHS,
         description="path patterns cached at the edge (public files only: no cookies or auth reach them)")
@@ -234,8 +236,8 @@ class ApiCdnSettings(Section):
 
     @field_validator("certificate_arn")
     @classmethod
-    def _certificate(cls, value: str) -> str:
-        return check_certificate(value)
+    def _certificate(cls, value: str | None) -> str | None:
+        return value if value is None else check_certificate(value)
 
     @field_validator("static_paths")
     @classmethod

@@ -22,7 +22,7 @@ def graph_of(**changes) -> dict:
 
     def build():
         cdn = ApiCdn("api-cdn", ApiCdnArgs(settings=settings, physical_name="nodeapi-test-api-cdn",
-                                           host_name="api.example.com", origin_domain_name=ALB,
+                                           host_name="api.example.com", certificate_arn=CERT, origin_domain_name=ALB,
                                            content_security_policy=CSP))
         for output in ("distribution_id", "distribution_arn", "domain_name", "hosted_zone_id"):
             pulumi.export(output, getattr(cdn, output))

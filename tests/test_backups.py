@@ -157,15 +157,17 @@ def test_vaults_are_encrypted_in_both_regions(stack_graph):
 
 
 @pytest.mark.parametrize("stack, days", [("staging", 7), ("prod", 30)])
-def test_scheduled_rule_copies_to_the_backup_region(request, stack, days):
+def test_scheduled_rule_copies_to_the_backup_region_when_cross_region(request, stack, days):
+    """prod (backups.crossRegion: true) copies every recovery point to the backup region; staging (false) keeps
+    the empty copy vault but copies nothing."""
     graph = request.getfixturevalue(stack)
     copy_vault = state_of(graph, "aws:backup/vault:Vault", "backup-plan-copy-vault")["arn"]
     assert ":us-west-2:" in copy_vault
+    copies = [{"destinationVaultArn": copy_vault, "lifecycle": {"deleteAfter": days}}] if stack == "prod" else ABSENT
     assert_inputs(one(graph, "aws:backup/plan:Plan"), {"rules": [{
         "ruleName": "scheduled", "targetVaultName": f"nodeapi-{stack}",
         "schedule": "cron(0 7 * * ? *)" if stack == "prod" else "cron(30 12 ? * MON-FRI *)",
-        "scheduleExpressionTimezone": "Etc/UTC", "lifecycle": {"deleteAfter": days},
-        "copyActions": [{"destinationVaultArn": copy_vault, "lifecycle": {"deleteAfter": days}}]}]})
+        "scheduleExpressionTimezone": "Etc/UTC", "lifecycle": {"deleteAfter": days}, "copyActions": copies}]})
 
 
 def test_selection_covers_the_database_with_the_backup_role(stack_graph):

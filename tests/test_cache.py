@@ -5,7 +5,7 @@ import pytest
 from components.cache import member_ids, redis_url
 from tests.data_helpers import INGRESS, SG, client_sg_ids, key_arn, state_of
 from tests.data_tier_graph import use_data_tier_graphs, with_changes
-from tests.helpers import ABSENT, assert_inputs, children, one, resources, stack_settings
+from tests.helpers import ABSENT, assert_inputs, children, one, resources
 
 use_data_tier_graphs(globals())  # prod, staging, stack_graph: the DataTier of each real stack
 

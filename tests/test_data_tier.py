@@ -8,7 +8,7 @@ import pytest
 
 from components.data_tier import DataTier, DataTierArgs, backups_bucket_name, check_clients
 from components.wiring import AppWiring
-from tests.data_helpers import SG, client_sg_ids, key_arn, state_of, tasks_sg_id
+from tests.data_helpers import SG, key_arn, state_of, tasks_sg_id
 from tests.data_tier_graph import settings_for, use_data_tier_graphs, with_changes
 from tests.helpers import one, resources, stack_settings
 from tools.preview import record

@@ -5,7 +5,7 @@ import functools
 import pytest
 
 from tests.conftest import graph_with
-from tests.helpers import assert_inputs, mock_state, one, resources, settings_error, stack_settings
+from tests.helpers import mock_state, one, resources, settings_error
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-0000000000aa"
@@ -13,10 +13,10 @@ CERT = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-0
 
 @functools.lru_cache(maxsize=None)
 def prod_with_frontends() -> dict:
-    """Prod with one site (on a subdomain of app.domain) and CloudFront in front of the API."""
-    raw = stack_settings("prod")
-    return graph_with("prod", app={**raw.get("app", {}), "domain": "example.com"},
-                      sites={"web": {"sourceDir": "tests/fixtures/site", "subdomain": "app", "certificateArn": CERT}},
+    """Prod (certificates brought) with one site and CloudFront in front of the API."""
+    return graph_with("prod",
+                      sites={"web": {"sourceDir": "tests/fixtures/site", "hostName": "app.example.com",
+                                     "certificateArn": CERT}},
                       cdn={"certificateArn": CERT})
 
 
@@ -45,7 +45,7 @@ def test_site_and_api_cdn_in_the_stack():
 
 @pytest.mark.parametrize("change, expected", [
     (lambda r: r.update(sites={"web": {"sourceDir": "dist", "subdomain": "app", "certificateArn": CERT}}),
-     "sites.web.subdomain: got 'app'; the stack has no domain to join it to; set hostName instead"),
+     "sites.web.subdomain: got 'app'; the stack has no domain.zone to join it to; set hostName instead, or domain"),
     (lambda r: r.update(sites={"web": {"sourceDir": "dist", "hostName": "api.example.com", "certificateArn": CERT}}),
      "sites.web.hostName: got 'api.example.com'; api.example.com is already served by loadBalancer.domainName"),
     (lambda r: (r.update(cdn={"certificateArn": CERT}), r.pop("loadBalancer"),

@@ -108,7 +108,7 @@ def test_defaults_follow_the_playbooks():
     ("staging", public(deregistrationDelaySeconds=300),
      "services.web.public.deregistrationDelaySeconds: got 300; at most 30 s, so deploys and rollbacks finish "
      "quickly"),
-    ("staging", at("loadBalancer", certificateArn="arn:aws:acm:eu-west-1:123456789012:certificate/"
+    ("prod", at("loadBalancer", certificateArn="arn:aws:acm:eu-west-1:123456789012:certificate/"
                                                   "00000000-0000-4000-8000-000000000001"),
      "loadBalancer.certificateArn: got 'arn:aws:acm:eu-west-1:123456789012:certificate/"
      "00000000-0000-4000-8000-000000000001'; the certificate must be in the stack's region 'us-east-1' "

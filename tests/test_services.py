@@ -6,7 +6,7 @@ import pytest
 from components.alarm_names import deployment_alarm_names
 from components.app_task import health_check_command
 from tests.data_helpers import app_sg_id, key_arn, state_of
-from tests.helpers import ABSENT, assert_inputs, one, parsed, resources, stack_settings
+from tests.helpers import assert_inputs, one, parsed, resources, stack_settings
 
 SERVICE = "aws:ecs/service:Service"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
@@ -345,7 +345,11 @@ def test_operator_outputs_of_the_service_and_observability_tiers(stack_graph):
 def test_web_service_waits_for_what_ecs_uses_on_its_first_deploy(stack_graph):
     """The hook's invoke-role policy and the infrastructure role's managed policy exist before the service: IAM
     is eventually consistent, and the first deployment calls the hook and shifts traffic right away."""
-    depends = one(stack_graph, SERVICE, "web")["options"]["dependsOn"]
-    assert sorted(urn.rsplit("::", 1)[1] for urn in depends) == ["web-infrastructure", "web-migrations-invoke"]
-    assert [urn.split("$")[-1].split("::")[0] for urn in sorted(depends)] == [
-        "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/rolePolicy:RolePolicy"]
+    depends = [urn.split("$")[-1] for urn in one(stack_graph, SERVICE, "web")["options"]["dependsOn"]]
+    assert sorted(depends) == [
+        "aws:iam/rolePolicy:RolePolicy::web-migrations-invoke",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment::web-infrastructure",
+        "aws:lambda/invocation:Invocation::data-app-user-sync",  # the app database users exist before any task
+    ]
+    queue = [urn.split("$")[-1] for urn in one(stack_graph, SERVICE, "queue")["options"]["dependsOn"]]
+    assert queue == ["aws:lambda/invocation:Invocation::data-app-user-sync"]

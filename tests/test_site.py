@@ -53,7 +53,8 @@ def graph_of(project_dir: Path, provider_region: str | None = None, **changes) -
         if provider_region:
             opts = pulumi.ResourceOptions(providers={"aws": aws.Provider("aws", region=provider_region)})
         site = Site("site-web", SiteArgs(settings=site_settings, key="sites.web", physical_name="nodeapi-test-site-web",
-                                         bucket_name=BUCKET, host_name="app.example.com", project_dir=project_dir,
+                                         bucket_name=BUCKET, host_name="app.example.com", certificate_arn=CERT,
+                                         project_dir=project_dir,
                                          protect=True), opts)
         for output in ("bucket_name", "distribution_id", "distribution_arn", "domain_name", "hosted_zone_id", "url"):
             pulumi.export(output, getattr(site, output))
@@ -323,7 +324,8 @@ def test_the_preview_cli_reports_a_missing_build_as_one_error(tmp_path):
         "from settings.sites import SiteSettings\n"
         f"settings = SiteSettings(source_dir='web/dist', host_name='app.example.com', certificate_arn={CERT!r})\n"
         "Site('site-web', SiteArgs(settings=settings, key='sites.web', physical_name='x', bucket_name='b',\n"
-        "                          host_name='app.example.com', project_dir=Path(__file__).parent))\n")
+        "                          host_name='app.example.com', certificate_arn=settings.certificate_arn,\n"
+        "                          project_dir=Path(__file__).parent))\n")
     with pytest.raises(PreviewError) as caught:
         build_graph("test", root=tmp_path)
     assert (str(caught.value), caught.value.exit_code, caught.value.declared) == (

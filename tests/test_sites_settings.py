@@ -77,7 +77,7 @@ def test_no_source_dir_means_another_pipeline_uploads():
      "sites.web.subdomain: got 'app'; set hostName or subdomain, not both (hostName is 'app.example.com')"),
     ({"hostName": None},
      "sites.web.hostName: got null; set hostName (a full name, e.g. app.example.com) or subdomain (joined to "
-     "the stack's domain, e.g. app)"),
+     "domain.zone, e.g. app)"),
     ({"frameOptions": None, "contentSecurityPolicy": "default-src 'self'"},
      "sites.web.frameOptions: got null; without X-Frame-Options the contentSecurityPolicy must say who may frame "
      "the site, e.g. \"frame-ancestors https://web.telegram.org\" for a Telegram mini-app"),
@@ -129,7 +129,7 @@ def test_every_broken_site_is_reported_on_its_own_line():
     assert message(raw) == (
         "sites.Web: got 'Web'; a site name is 1-20 characters: a lowercase letter, then a-z, 0-9 or '-'\n"
         "  sites.play.hostName: got null; set hostName (a full name, e.g. app.example.com) or subdomain (joined to "
-        "the stack's domain, e.g. app)")
+        "domain.zone, e.g. app)")
 
 
 def test_two_sites_on_one_host_name():
@@ -139,19 +139,19 @@ def test_two_sites_on_one_host_name():
 
 # --- rules that need the stack ---
 
-def test_subdomain_needs_the_stacks_domain():
+def test_subdomain_needs_the_stacks_zone():
     sites = parse({"sites": {"play": site(hostName=None, subdomain="play")}}).sites
-    assert site_rules(sites, domain=None) == [
-        ("sites.play.subdomain", "play", "the stack has no domain to join it to; set hostName instead")]
-    assert site_rules(sites, domain="example.com") == []
+    assert site_rules(sites, zone=None) == [
+        ("sites.play.subdomain", "play", "the stack has no domain.zone to join it to; set hostName instead, or domain")]
+    assert site_rules(sites, zone="example.com") == []
 
 
 def test_a_host_serves_one_thing():
     sites = parse({"sites": {"web": site(), "play": site(hostName=None, subdomain="app")}}).sites
-    assert site_rules(sites, domain="example.com") == [
+    assert site_rules(sites, zone="example.com") == [
         ("sites.play.subdomain", "app.example.com", "app.example.com is already served by sites.web")]
     api = {"app.example.com": "loadBalancer.domainName"}
-    assert site_rules({"web": sites["web"]}, domain="example.com", taken=api) == [
+    assert site_rules({"web": sites["web"]}, zone="example.com", taken=api) == [
         ("sites.web.hostName", "app.example.com", "app.example.com is already served by loadBalancer.domainName")]
 
 

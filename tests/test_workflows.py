@@ -139,8 +139,56 @@ def test_deploys_go_staging_then_approved_prod_one_at_a_time():
         up = next(s for s in jobs[name]["steps"] if s.get("id") == "up")["with"]
         assert (up["command"], up["stack-name"], up["policyPackConfigs"]) == ("up", name, f"policy/config/{name}.json")
         smoke = jobs[name]["steps"][-1]
-        assert smoke["env"] == {"URL": "${{ steps.up.outputs.url }}"}
-        assert 'curl --fail --silent --show-error --retry 10' in smoke["run"] and '"${URL%/}/health"' in smoke["run"]
+        assert smoke["env"] == {"URL": "${{ steps.up.outputs.url }}", "ALB_DNS_NAME": "${{ steps.up.outputs.albDnsName }}",
+                                "HOSTED_ZONE_ID": "${{ steps.up.outputs.hostedZoneId }}"}
+        assert "${{" not in smoke["run"]  # values reach the script through env only
+
+
+def smoke_check(job: str, tmp_path: Path, **env: str) -> tuple[int, str, list[str]]:
+    """Run a deploy job's smoke-check script as the runner does (bash -e), curl replaced by a recorder.
+
+    Returns (exit code, stdout, the arguments curl got)."""
+    script = workflow("deploy.yml")["jobs"][job]["steps"][-1]["run"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    calls = tmp_path / "curl.args"
+    (bin_dir / "curl").write_text(f'#!/bin/sh\nfor a in "$@"; do printf \'%s\\n\' "$a"; done > {calls}\n')
+    (bin_dir / "curl").chmod(0o755)
+    base = {"PATH": f"{bin_dir}:/usr/bin:/bin", "URL": "", "ALB_DNS_NAME": "", "HOSTED_ZONE_ID": ""}
+    # GitHub runs `run:` scripts with `bash --noprofile --norc -eo pipefail {0}`.
+    result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+                            env={**base, **env}, capture_output=True, text=True, timeout=30)
+    return result.returncode, result.stdout, calls.read_text().splitlines() if calls.exists() else []
+
+
+CURL = ["--fail", "--silent", "--show-error", "--retry", "10", "--retry-delay", "15", "--retry-all-errors",
+        "--max-time", "10"]
+ALB = "nodeapi-prod-0123456789.us-east-1.elb.amazonaws.com"
+
+
+@pytest.mark.parametrize("job", ["staging", "prod"])
+def test_with_a_managed_domain_the_smoke_check_goes_through_dns(job, tmp_path):
+    code, _, args = smoke_check(job, tmp_path, URL="https://api.staging.example.com", ALB_DNS_NAME=ALB,
+                                HOSTED_ZONE_ID="Z0123456789ABCDEFGHIJ")
+    assert (code, args) == (0, [*CURL, "https://api.staging.example.com/health"])
+
+
+@pytest.mark.parametrize("job", ["staging", "prod"])
+def test_without_one_it_connects_to_the_load_balancer_and_still_checks_tls_for_the_host(job, tmp_path):
+    code, _, args = smoke_check(job, tmp_path, URL="https://api.example.com/", ALB_DNS_NAME=ALB)
+    # curl connects to the ALB but keeps api.example.com for SNI, the certificate check and the Host header.
+    assert (code, args) == (0, [*CURL, "--connect-to", f"api.example.com:443:{ALB}:443",
+                                "https://api.example.com/health"])
+
+
+@pytest.mark.parametrize("job", ["staging", "prod"])
+@pytest.mark.parametrize("env, missing", [
+    ({"ALB_DNS_NAME": ALB}, "url"),
+    ({"URL": "https://api.example.com"}, "albDnsName"),
+])
+def test_a_missing_output_fails_the_smoke_check_with_its_name(job, env, missing, tmp_path):
+    code, stdout, args = smoke_check(job, tmp_path, **env)
+    assert (code, stdout, args) == (1, f"::error::stack {job} has no '{missing}' output\n", [])
 
 
 def test_pull_requests_get_tests_the_offline_plan_and_an_approved_staging_preview():

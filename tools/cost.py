@@ -6,7 +6,6 @@ What is priced, and how, is explained in docs/cost.md.
 """
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -36,9 +35,6 @@ NOT_PRICED: dict[str, str] = {
     "aws:ec2/routeTable:RouteTable": FREE, "aws:ec2/route:Route": FREE,
     "aws:ec2/routeTableAssociation:RouteTableAssociation": FREE, "aws:ec2/securityGroup:SecurityGroup": FREE,
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": FREE,
-    # Service Connect's HTTP namespace: no charge for the namespace or API-only (HTTP) discovery instances
-    # the services register (AWS Cloud Map pricing; Service Connect itself has no charge).
-    "aws:servicediscovery/httpNamespace:HttpNamespace": FREE,
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": FREE,
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": FREE,
     "aws:ec2/networkInterface:NetworkInterface": FREE, "aws:iam/instanceProfile:InstanceProfile": FREE,
@@ -910,6 +906,9 @@ def _summary(est: Estimate) -> list[str]:
     if est.levers:
         out.append("Biggest levers (setting: what it changes, saving a month):")
         out += [f"  {lever.setting}: {lever.what}: -{money(lever.saving)}" for lever in est.levers]
+    else:
+        out.append("Biggest levers: none; every setting --cost knows how to price is already at its cheaper value "
+                   "(what is left changes the stack's shape: docs/cost.md)")
     return out + list(est.notes) + [""]
 
 

@@ -234,6 +234,53 @@ def _bucket_object(name: str, inputs: State, region: str, account: str) -> State
             "storageClass": "STANDARD"}
 
 
+def validation_record(domain_name: str, account: str) -> tuple[str, str]:
+    """(name, value) of ACM's DNS validation CNAME for a domain name: the same for every certificate of that name in
+    the account, in every region ("the CNAME validation token works for any AWS Region", ACM User Guide, DNS
+    validation), which is why the program creates one record per host."""
+    return (f"_{_digest('name' + account + domain_name, 32)}.{domain_name}.",
+            f"_{_digest('value' + account + domain_name, 32)}.{_digest(domain_name, 10)}.acm-validations.aws.")
+
+
+def _acm_certificate(name: str, inputs: State, region: str, account: str) -> State:
+    """A requested public certificate, pending validation: one CNAME per name (domain name, then the SANs)."""
+    h = _digest(f"certificate{region}{name}", 32)
+    arn = f"arn:aws:acm:{region}:{account}:certificate/{h[:8]}-{h[8:12]}-4{h[13:16]}-8{h[17:20]}-{h[20:32]}"
+    names = [inputs.get("domainName", name), *(inputs.get("subjectAlternativeNames") or [])]
+    options = [{"domainName": n, "resourceRecordName": validation_record(n, account)[0], "resourceRecordType": "CNAME",
+                "resourceRecordValue": validation_record(n, account)[1]} for n in dict.fromkeys(names)]
+    return {"id": arn, "arn": arn, "status": "PENDING_VALIDATION", "type": "AMAZON_ISSUED",
+            "keyAlgorithm": inputs.get("keyAlgorithm", "RSA_2048"), "domainValidationOptions": options,
+            "subjectAlternativeNames": list(dict.fromkeys(names)), "validationEmails": [],
+            "renewalEligibility": "INELIGIBLE", "pendingRenewal": False}
+
+
+def _route53_record(name: str, inputs: State, region: str, account: str) -> State:
+    """A record set: the provider's id is `<zone>_<name>_<type>`, its fqdn the name without the final dot."""
+    record = str(inputs.get("name", name)).rstrip(".")
+    return {"id": f"{inputs.get('zoneId', 'Z0')}_{record}_{inputs.get('type', 'A')}", "fqdn": record}
+
+
+def hosted_zone_id(zone_name: str) -> str:
+    """The id the mocked account's public hosted zone of that name has (Route 53 ids: 'Z' and 20 characters)."""
+    return "Z" + hashlib.sha256(("zone" + zone_name).encode()).hexdigest()[:20].upper()
+
+
+def _hosted_zone(args: State, account: str) -> State:
+    """`route53.getZone` by name: the account's public zone of that name (the mock assumes it exists)."""
+    zone = str(args.get("name") or "").rstrip(".").lower()
+    if not zone or args.get("zoneId") or args.get("privateZone"):
+        raise NotImplementedError("mock route53.getZone answers lookups of a public zone by name only")
+    zone_id = hosted_zone_id(zone)
+    servers = [f"ns-{int(_digest(zone + tld, 3), 16) % 2048}.awsdns-{int(_digest(tld + zone, 2), 16) % 64:02d}.{tld}"
+               for tld in ("com", "net", "org", "co.uk")]
+    return {"id": zone_id, "zoneId": zone_id, "name": zone, "arn": f"arn:aws:route53:::hostedzone/{zone_id}",
+            "callerReference": f"{_digest('caller' + zone, 8)}-0000-4000-8000-{_digest(zone, 12)}", "comment": "",
+            "nameServers": servers, "primaryNameServer": servers[0], "privateZone": False,
+            "resourceRecordSetCount": 2, "tags": {}, "vpcId": "", "linkedServiceDescription": "",
+            "linkedServicePrincipal": "", "enableAcceleratedRecovery": False}
+
+
 def _eip(name: str, inputs: State, region: str, account: str) -> State:
     """An Elastic IP: its allocation id is its id; the address is from TEST-NET-3 (RFC 5737), never routable."""
     allocation = f"eipalloc-{_digest('aws:ec2/eip:Eip' + name, 17)}"
@@ -260,6 +307,10 @@ def _autoscaling_group(name: str, inputs: State, region: str, account: str) -> S
 
 
 _SPECIFIC: dict[str, Callable[[str, State, str, str], State]] = {
+    "aws:acm/certificate:Certificate": _acm_certificate,
+    "aws:acm/certificateValidation:CertificateValidation": lambda name, inputs, region, account: {
+        "id": "2026-01-01 00:00:00 +0000 UTC"},  # the provider's id is the certificate's issue time
+    "aws:route53/record:Record": _route53_record,
     "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": _chat_configuration("slack-channel", None),
     "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration": _chat_configuration(
         "microsoft-teams-channel", "teamId"),
@@ -392,6 +443,7 @@ def invoke_result(token: str, args: State, region: str, account: str) -> State:
             "proxyEndpoint": f"https://{args.get('registryId') or account}.dkr.ecr.{region}.amazonaws.com",
             "expiresAt": "2030-01-01T12:00:00Z",
         },
+        "aws:route53/getZone:getZone": lambda: _hosted_zone(args, account),
         "aws:index/getPartition:getPartition": lambda: {
             "id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws",
         },

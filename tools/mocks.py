@@ -27,6 +27,9 @@ class Registration:
     inputs: dict[str, Any]
     options: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
+    # Which resources each input came from (an Output's resources): e.g. a listener's `certificateArn` from the
+    # certificate's validation, not from the certificate. Not in the `--json` graph; tests read it from the monitor.
+    input_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
 
 def plain(value: Any) -> Any:
@@ -122,6 +125,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
+        if response.urn in self.registrations:
+            # The engine refuses a second resource with the same URN ("Duplicate resource URN"); so do the mocks.
+            raise ValueError(f"Duplicate resource URN '{response.urn}'; try giving it a unique name")
         inputs = rpc.deserialize_properties(request.object)
         if request.type.startswith("pulumi:providers:") and isinstance(inputs.get("region"), str):
             self.aws.provider_regions[response.urn] = inputs["region"]
@@ -134,6 +140,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             inputs=plain(inputs),
             options=_options(request),
             outputs=plain(rpc.deserialize_properties(response.object)) if response.object else {},
+            input_dependencies={key: sorted(deps.urns) for key, deps in request.propertyDependencies.items()
+                                if deps.urns},
         )
         return response
 
@@ -156,6 +164,11 @@ def _options(request) -> dict[str, Any]:
     aliases = [alias for alias in map(_alias, request.aliases) if "type" not in alias.get("spec", {})]
     if aliases:
         options["aliases"] = aliases
+    # Custom timeouts (e.g. how long a certificate validation may wait), also recorded only when set.
+    timeouts = {kind: getattr(request.customTimeouts, kind) for kind in ("create", "update", "delete")
+                if request.HasField("customTimeouts") and getattr(request.customTimeouts, kind)}
+    if timeouts:
+        options["customTimeouts"] = timeouts
     return options
 
 

@@ -105,3 +105,28 @@ def test_verify_backups_reports_a_vault_it_cannot_read(world, run, stub):
     assert result.out.splitlines()[2] == (
         f"FAIL backups in {BACKUP_REGION}: no snapshot of {world.stack}; "
         "vault nodeapi-copy: AccessDeniedException: no backup:ListRecoveryPointsByBackupVault")
+
+
+def test_a_copy_that_fails_to_start_says_what_exists_and_how_to_copy(world, run, frozen, via_proxy):
+    via_proxy.add("CopyDBSnapshot", do="error", code="KMSKeyNotAccessibleFault", message="no grant")
+    name = f"{world.stack}-manual-20260304-050607"
+    result = run("backup", "--poll-seconds", "0.01")
+    source = f"arn:aws:rds:{REGION}:{ACCOUNT}:snapshot:{name}"
+    assert (result.code, result.out) == (3, f"snapshot: {source}\n")
+    assert result.err.splitlines()[1:] == [
+        f"snapshot {name} exists in {REGION} (status available)",
+        f"the copy to {BACKUP_REGION} has NOT started; once the snapshot is available, run: aws rds copy-db-snapshot "
+        f"--region {BACKUP_REGION} --source-region {REGION} --source-db-snapshot-identifier {source} "
+        f"--target-db-snapshot-identifier {name} --kms-key-id {world.outputs['backupKmsKeyArn']} --copy-tags",
+        "ops backup: AWS error in CopyDBSnapshot: KMSKeyNotAccessibleFault: no grant"]
+
+
+def test_a_failed_copy_wait_says_the_copy_started(world, run, frozen, via_proxy):
+    via_proxy.add("DescribeDBSnapshots", nth=2, do="error", code="Throttling", message="Rate exceeded")
+    name = f"{world.stack}-manual-20260304-050607"
+    result = run("backup", "--poll-seconds", "0.01")
+    assert result.code == 3
+    assert result.err.splitlines()[-3:] == [
+        f"snapshot {name} exists in {REGION} (status available)",
+        f"the copy to {BACKUP_REGION} has started (status available)",
+        "ops backup: AWS error in DescribeDBSnapshots: Throttling: Rate exceeded"]

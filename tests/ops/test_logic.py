@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from contract.maintenance import chunk
 from ops import listener as L
 from ops import maintenance as M
 from ops.backups import Check, fmt_age, fresh_check, rpo_check
@@ -59,12 +60,12 @@ def test_fmt_weights_lists_blue_then_green_then_others():
     (["/a/*/*/*", "/b/*/*/*", "/c"], [["/a/*/*/*"], ["/b/*/*/*", "/c"]]),  # 6 would not
 ])
 def test_chunk_respects_values_and_wildcards(values, expected):
-    assert M.chunk(values) == expected
+    assert chunk(values) == expected
 
 
 def test_chunk_refuses_a_pattern_with_too_many_wildcards():
-    with pytest.raises(UsageError, match=r"path pattern /\*/\*/\*/\*/\*/\* has more than 5 wildcards"):
-        M.chunk(["/*/*/*/*/*/*"])
+    with pytest.raises(ValueError, match=r"path pattern /\*/\*/\*/\*/\*/\* has more than 5 wildcards"):
+        chunk(["/*/*/*/*/*/*"])
 
 
 @pytest.mark.parametrize("given, expected", [
@@ -80,27 +81,47 @@ def test_normalize_cidrs_rejects(bad):
         M.normalize_cidrs([bad])
 
 
-def test_plan_rules_bypass_then_503():
-    forward = fwd({BLUE: 0, GREEN: 100})
-    paths = [f"/admin{i}/*" for i in range(6)]
-    plan = M.plan_rules(paths, ["10.0.0.0/8"], forward, "down")
-    assert [r["Priority"] for r in plan] == [10, 11, 12, 13]
-    assert [r["Conditions"] for r in plan] == [
-        [{"Field": "path-pattern", "PathPatternConfig": {"Values": paths[:5]}}],
-        [{"Field": "path-pattern", "PathPatternConfig": {"Values": paths[5:]}}],
-        [{"Field": "source-ip", "SourceIpConfig": {"Values": ["10.0.0.0/8"]}}],
-        [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}],
-    ]
-    assert [r["Actions"] for r in plan[:3]] == [[forward]] * 3
-    assert plan[3]["Actions"] == [{"Type": "fixed-response", "FixedResponseConfig": {
-        "StatusCode": "503", "ContentType": "application/json",
-        "MessageBody": '{"error":"maintenance","message":"down"}'}}]
+def route_entry(hosts: list[str], paths: list[str], n: int) -> dict:
+    return {"productionListenerRuleArn": f"arn:rule/{n}", "testListenerRuleArn": f"arn:test/{n}",
+            "blueTargetGroupArn": f"arn:tg/b{n}", "greenTargetGroupArn": f"arn:tg/g{n}", "hosts": hosts, "paths": paths}
 
 
-def test_plan_rules_refuses_more_rules_than_priorities():
-    cidrs = [f"10.0.{i}.0/24" for i in range(50)]  # 10 rules + the 503 rule
-    with pytest.raises(UsageError, match=r"11 rules needed .* only 10 priorities \(10-19\)"):
-        M.plan_rules([], cidrs, fwd({BLUE: 1}), "down")
+def app_outputs(admin: str = "web") -> dict:
+    service = {"access": "public", "deployment": "blue-green", "serviceName": "s", "taskFamily": "f",
+               "containerName": "c", "logGroupName": "g",
+               "subnetIds": [], "securityGroupIds": [], "execEnabled": False}
+    return {"maintenanceAdminService": admin, "services": {
+        "bot": {**service, "routes": [route_entry(["bot.example.com"], ["/tg/*"], 1)]},
+        "web": {**service, "routes": [route_entry(["api.example.com"], ["/v2/*"], 2), route_entry([], ["/*"], 3)]},
+        "worker": {**service, "access": "none", "routes": []}}}
+
+
+def test_planned_rules_follow_every_public_route_in_output_order():
+    planned = M.planned_rules(app_outputs(), ["/admin/*"], ["10.0.0.0/8"])
+    assert [(p.conditions, r.production_rule if r else None) for p, r in planned] == [
+        ({"host-header": ["api.example.com"], "path-pattern": ["/admin/*"]}, "arn:rule/2"),
+        ({"host-header": ["bot.example.com"], "path-pattern": ["/tg/*"], "source-ip": ["10.0.0.0/8"]}, "arn:rule/1"),
+        ({"host-header": ["api.example.com"], "path-pattern": ["/v2/*"], "source-ip": ["10.0.0.0/8"]}, "arn:rule/2"),
+        ({"path-pattern": ["/*"], "source-ip": ["10.0.0.0/8"]}, "arn:rule/3"),
+        ({"path-pattern": ["/*"]}, None)]
+
+
+def test_planned_rules_without_admin_paths_or_cidrs_is_the_503_alone():
+    assert [(p.conditions, r) for p, r in M.planned_rules(app_outputs("worker"), [], [])] == [
+        ({"path-pattern": ["/*"]}, None)]
+
+
+def test_planned_rules_refuse_a_route_without_room_for_the_cidrs():
+    outputs = app_outputs()
+    outputs["services"]["bot"]["routes"][0]["hosts"] = ["a", "b", "c", "d"]
+    with pytest.raises(UsageError, match="the route of service 'bot' uses all 5 condition values of a rule"):
+        M.planned_rules(outputs, [], ["10.0.0.0/8"])
+
+
+def test_planned_rules_refuse_more_rules_than_ops_priorities():
+    # 200 CIDRs: 67 + 67 rules along the two 2-value routes, 50 along /*, the admin rule, the 503
+    with pytest.raises(UsageError, match=r"186 rules needed .* only 49 priorities \(50-98\)"):
+        M.planned_rules(app_outputs(), ["/admin/*"], [f"10.{i // 256}.{i % 256}.0/24" for i in range(4 * 50)])
 
 
 def dep(stage: str | None) -> Deployment:

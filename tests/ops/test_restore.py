@@ -106,21 +106,58 @@ def test_delete_of_a_drill_skips_the_final_snapshot():
         stubber.assert_no_pending_responses()
 
 
-def test_drill_timeout_exits_4_and_says_how_to_clean_up(world, run, frozen, monkeypatch):
+def slow_restore(monkeypatch):
+    """moto restores instantly; RDS takes a while: every poll after the existence check says `creating`."""
     real, calls = restore.instance_state, []
 
-    def slow(rds, name):  # moto restores instantly; RDS takes a while
+    def slow(rds, name):
         calls.append(name)
         return real(rds, name) if len(calls) == 1 else "creating"
 
     monkeypatch.setattr(restore, "instance_state", slow)
+
+
+def test_drill_timeout_exits_4_and_deletes_the_instance(world, run, frozen, monkeypatch):
+    slow_restore(monkeypatch)
     name = f"{world.stack}-drill-202603040506"
     result = run("restore-drill", "--timeout", "0.05", "--poll-seconds", "0.02")
     assert result.code == 4
     lines = result.err.splitlines()
-    assert len(lines) >= 4 and set(lines[:-2]) == {f"[00:00] instance {name} creating"}  # polled until the deadline
-    assert lines[-2:] == [
+    assert len(lines) >= 3 and set(lines[:-1]) == {f"[00:00] instance {name} creating"}  # polled until the deadline
+    assert lines[-1] == (f"ops restore-drill: timed out after 00:00 waiting for instance {name} (state creating, "
+                         "--timeout 0.05s)")
+    assert result.out.splitlines()[-1] == f"deleting drill instance {name} (no final snapshot)"
+    assert set(instances(world)) == {world.stack}
+
+
+def test_a_drill_rds_will_not_delete_yet_gets_the_exact_command(world, run, frozen, monkeypatch, via_proxy):
+    slow_restore(monkeypatch)
+    via_proxy.add("DeleteDBInstance", do="error", code="InvalidDBInstanceState",
+                  message="Instance is not in available state")
+    name = f"{world.stack}-drill-202603040506"
+    result = run("restore-drill", "--timeout", "0.03", "--poll-seconds", "0.02")
+    assert result.code == 4
+    assert result.err.splitlines()[-3:-1] == [
+        f"RDS did not delete {name} now (InvalidDBInstanceState: Instance is not in available state)",
         f"drill instance {name} left in place; when it can be deleted run: aws rds delete-db-instance "
-        f"--db-instance-identifier {name} --skip-final-snapshot --delete-automated-backups",
-        f"ops restore-drill: timed out after 00:00 waiting for instance {name} (state creating, --timeout 0.05s)"]
+        f"--db-instance-identifier {name} --skip-final-snapshot --delete-automated-backups"]
     assert name in instances(world)
+
+
+def test_a_drill_kept_on_request_is_left_with_the_command(world, run, frozen, monkeypatch):
+    slow_restore(monkeypatch)
+    name = f"{world.stack}-drill-202603040506"
+    result = run("restore-drill", "--keep", "--timeout", "0.03", "--poll-seconds", "0.02")
+    assert result.code == 4
+    assert result.err.splitlines()[-2].startswith(f"drill instance {name} left in place; when it can be deleted run")
+    assert name in instances(world)
+
+
+def test_throttling_while_waiting_still_cleans_up(world, run, frozen, via_proxy):
+    via_proxy.add("DescribeDBInstances", nth=2, do="error", code="Throttling", message="Rate exceeded")
+    name = f"{world.stack}-drill-202603040506"
+    result = run("restore-drill", "--poll-seconds", "0.01")
+    assert (result.code, result.err.splitlines()[-1]) == (
+        3, "ops restore-drill: AWS error in DescribeDBInstances: Throttling: Rate exceeded")
+    assert result.out.splitlines()[-1] == f"deleting drill instance {name} (no final snapshot)"
+    assert set(instances(world)) == {world.stack}
