@@ -239,7 +239,12 @@ def test_poker_migrates_before_the_backend_serves_and_runs_analytics_hourly():
     hooks = one(g, SERVICE, "api")["inputs"]["deploymentConfiguration"]["lifecycleHooks"]
     assert [h["hookTargetArn"] for h in hooks] == [
         f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:telegram-poker-prod-api-migrate"]
-    assert "lifecycleHooks" not in one(g, SERVICE, "bot")["inputs"]["deploymentConfiguration"]
+    # The bot has no migrations: its deployment hook only refuses rolled-back revisions and syncs bypass rules.
+    bot_hooks = one(g, SERVICE, "bot")["inputs"]["deploymentConfiguration"]["lifecycleHooks"]
+    assert [h["hookTargetArn"] for h in bot_hooks] == [
+        f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:telegram-poker-prod-bot-deploy-hook"]
+    assert one(g, "aws:lambda/function:Function", "bot-migrations")["inputs"]["environment"]["variables"][
+        "MIGRATION_COMMAND"] == ""
     assert_inputs(one(g, SCHEDULE, "job-analytics"), {
         "name": "telegram-poker-prod-analytics", "scheduleExpression": "cron(15 * * * ? *)",
         "target": {"ecsParameters": {"taskDefinitionArn": arn(g, TASK, "job-analytics-task"),
