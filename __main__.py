@@ -32,8 +32,9 @@ except SettingsError as error:
 
 names = StackNames(settings.app.name or pulumi.get_project(), pulumi.get_stack())
 tags = default_tags(settings, names)
-provider = aws_provider("aws", settings.region, tags)
-us_east_1 = aws_provider(f"aws-{US_EAST_1}", US_EAST_1, tags) if needs_us_east_1(settings) else None
+provider = aws_provider("aws", settings.region, tags, settings.account_id)
+us_east_1 = aws_provider(f"aws-{US_EAST_1}", US_EAST_1, tags, settings.account_id) if needs_us_east_1(settings) \
+    else None
 children = pulumi.ResourceOptions(providers={"aws": provider})
 account_id = aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=provider)).account_id
 net = settings.network

@@ -21,9 +21,12 @@ def default_tags(settings: StackSettings, names: StackNames) -> dict[str, str]:
             **settings.tags}
 
 
-def aws_provider(name: str, region: str, tags: dict[str, str]) -> aws.Provider:
-    """An explicit provider for one region with the stack's default tags (`default_tags`)."""
-    return aws.Provider(name, region=region, default_tags={"tags": tags})
+def aws_provider(name: str, region: str, tags: dict[str, str], account_id: str | None = None) -> aws.Provider:
+    """An explicit provider for one region with the stack's default tags (`default_tags`); pinned to `account_id`
+    (the `accountId` setting) when given: credentials of another account fail before any call
+    (pulumi-aws `allowedAccountIds`), so an AWS_PROFILE pointing at the wrong account deploys nothing."""
+    return aws.Provider(name, region=region, default_tags={"tags": tags},
+                        allowed_account_ids=[account_id] if account_id else None)
 
 
 def needs_us_east_1(settings: StackSettings) -> bool:

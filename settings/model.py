@@ -44,6 +44,9 @@ class StackSettings(Section):
     )
     region: str = Field(description="primary AWS region")
     backup_region: str = Field(description="region for cross-region backup copies")
+    account_id: str | None = Field(
+        default=None, description="the AWS account the stack belongs to; every provider refuses credentials of any "
+                                  "other account before doing anything (allowed_account_ids)")
     tags: dict[str, str] = Field(default_factory=dict, description="extra tags on every resource")
     app: AppSettings = Field(default_factory=AppSettings)
     network: NetworkSettings
@@ -72,6 +75,16 @@ class StackSettings(Section):
     @classmethod
     def _valid_region(cls, value: str) -> str:
         return check_region(value)
+
+    @field_validator("account_id", mode="before")
+    @classmethod
+    def _account(cls, value: Any) -> str | None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # unquoted in YAML
+        if value is not None and not (isinstance(value, str) and re.fullmatch(r"\d{12}", value)):
+            raise ValueError("an AWS account ID is 12 digits, e.g. '123456789012' (quote it in YAML: a leading 0 "
+                             "would be lost as a number)")
+        return value
 
     @field_validator("tags")
     @classmethod

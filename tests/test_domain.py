@@ -229,3 +229,11 @@ def test_alias_records_point_each_host_at_what_serves_it():
         "dns-site-web-aaaa": alias(APP, "AAAA", site, "Z2FDTNDATAQYW2"),
     }
     assert graph["outputs"]["sites"]["web"]["url"] == f"https://{APP}"
+
+
+def test_every_provider_is_pinned_to_the_stacks_account():
+    """`accountId`: credentials of another account (a wrong AWS_PROFILE) fail before any call, in both regions."""
+    graph, _ = program("staging", "everything")
+    providers = {r["name"]: r["inputs"] for r in resources(graph, PROVIDER)}
+    assert {name: json.loads(inputs["allowedAccountIds"]) for name, inputs in providers.items()} == {
+        "aws": ["123456789012"], "aws-us-east-1": ["123456789012"]}

@@ -43,3 +43,31 @@ def test_service_names_that_collide_with_the_stores_alarm_rows_are_refused(name)
     assert message.splitlines()[1].endswith(
         f"name {name!r} is reserved: alarm rows of the load balancer, database and cache are keyed alb-*, db-* "
         "and cache-*; choose another name")
+
+
+@pytest.mark.parametrize("value", ["12345678901", "1234567890123", "12345678901a", 12345678901, True])
+def test_account_id_is_twelve_digits(value):
+    message = settings_error("staging", lambda r: r.update({"accountId": value}))
+    assert message.splitlines()[1].endswith(
+        "an AWS account ID is 12 digits, e.g. '123456789012' (quote it in YAML: a leading 0 would be lost as a "
+        "number)")
+
+
+def test_without_an_account_id_the_provider_is_not_pinned():
+    from tests.helpers import resources, stack_settings
+    from tools.preview import build_graph
+
+    raw = {k: v for k, v in stack_settings("staging").items() if k != "accountId"}
+    graph = build_graph("staging", settings=raw)
+    assert [r["inputs"].get("allowedAccountIds") for r in resources(graph, "pulumi:providers:aws")] == [None]
+
+
+def test_an_unquoted_account_id_is_read_as_its_digits():
+    import copy
+
+    from settings import parse_settings
+    from tests.helpers import stack_settings
+
+    raw = copy.deepcopy(stack_settings("staging"))
+    raw["accountId"] = 123456789012
+    assert parse_settings(raw, "test").account_id == "123456789012"
