@@ -127,3 +127,22 @@ def check_cache_maintenance_window(window: str) -> str:
     if length < CACHE_MIN_MAINTENANCE_MINUTES:
         raise ValueError(f"lasts {length} minutes; ElastiCache needs at least {CACHE_MIN_MAINTENANCE_MINUTES}")
     return window
+
+
+_ACM_ARN = re.compile(r"^arn:(aws[a-z-]*):acm:([a-z0-9-]+):(\d{12}):certificate/")
+
+
+def certificate_problems(key: str, arn: str | None, account_id: str | None) -> list[tuple[str, str, str]]:
+    """An ACM certificate ARN whose partition is not its region's, or whose account is not the stack's (`accountId`):
+    AWS refuses both at `up` (ALB and CloudFront use certificates of their own account and partition)."""
+    match = _ACM_ARN.match(arn or "")
+    if not match:
+        return []
+    partition, region, account = match.groups()
+    found = []
+    if partition != partition_of(region):
+        found.append((key, arn, f"names partition {partition}, but its region {region!r} is in {partition_of(region)}"))
+    if account_id is not None and account != account_id:
+        found.append((key, arn, f"belongs to account {account}, the stack to accountId {account_id}: a load balancer "
+                                "or distribution uses certificates of its own account"))
+    return found

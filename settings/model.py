@@ -9,7 +9,7 @@ from .alarms import AlarmSettings
 from .app_secrets import AppSecretsSettings
 from .backups import BackupSettings
 from .base import Section, rule_error
-from .checks import check_tags, partition_of
+from .checks import certificate_problems, check_tags, partition_of
 from .cache import CacheSettings
 from .cluster import ClusterSettings
 from .storage import StorageSettings
@@ -135,9 +135,17 @@ class StackSettings(Section):
             if self.backups.dump.enabled:
                 scheduled["backups.dump.schedule"] = self.backups.dump.schedule
             found += office_hours_conflicts(self.schedule.office_hours, scheduled)
+        found += self._certificate_problems()
         if self.cdn is not None and self.load_balancer is None:
             found.append(("cdn", "set", "CloudFront in front of the API needs loadBalancer (a public service)"))
         return found
+
+    def _certificate_problems(self) -> list[tuple[str, Any, str]]:
+        """Brought certificates in the wrong partition or account."""
+        arns = {"loadBalancer.certificateArn": self.load_balancer.certificate_arn if self.load_balancer else None,
+                "cdn.certificateArn": self.cdn.certificate_arn if self.cdn else None,
+                **{f"sites.{name}.certificateArn": site.certificate_arn for name, site in self.sites.items()}}
+        return [problem for key, arn in arns.items() for problem in certificate_problems(key, arn, self.account_id)]
 
     def _served_hosts(self) -> dict[str, str]:
         """Host names the load balancer answers on (the API's, literal route hosts), each with its key."""

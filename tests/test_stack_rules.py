@@ -71,3 +71,15 @@ def test_an_unquoted_account_id_is_read_as_its_digits():
     raw = copy.deepcopy(stack_settings("staging"))
     raw["accountId"] = 123456789012
     assert parse_settings(raw, "test").account_id == "123456789012"
+
+
+@pytest.mark.parametrize("arn, message", [
+    ("arn:aws-cn:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-000000000000",
+     "names partition aws-cn, but its region 'us-east-1' is in aws"),
+    ("arn:aws:acm:us-east-1:210987654321:certificate/00000000-0000-4000-8000-000000000000",
+     "belongs to account 210987654321, the stack to accountId 123456789012: a load balancer or distribution uses "
+     "certificates of its own account"),
+])
+def test_a_brought_certificate_of_another_partition_or_account_is_refused(arn, message):
+    got = settings_error("prod", lambda r: r["loadBalancer"].update({"certificateArn": arn}))
+    assert got.splitlines()[1] == f"  loadBalancer.certificateArn: got {arn!r}; {message}"
