@@ -15,4 +15,4 @@ preview: $(STAMP)
 	$(VENV)/bin/python -m tools.preview $(STACK) $(ARGS)
 
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n 2 --dist worksteal

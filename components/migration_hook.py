@@ -5,7 +5,9 @@ migrations (when the service has them); at PRODUCTION_TRAFFIC_SHIFT and POST_PRO
 maintenance bypass rules onto the production rules' new weights. See lambdas/migration_hook/README.md."""
 
 import importlib.metadata
+import functools
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -176,18 +178,27 @@ def botocore_files() -> dict[str, str]:
     if installed != BOTOCORE_VERSION:
         raise RuntimeError(f"the migration hook bundles botocore {BOTOCORE_VERSION} (requirements.txt), but "
                            f"{installed} is installed: run `pip install -r requirements.txt`")
+    return dict(_botocore_tree())
+
+
+@functools.lru_cache(maxsize=1)
+def _botocore_tree() -> tuple[tuple[str, str], ...]:
+    """The installed botocore's files the package carries, sorted; walked once per process (the data folder holds
+    hundreds of service models: only BOTOCORE_SERVICES' are entered)."""
     import botocore
 
     root = Path(botocore.__file__).resolve().parent
-    files = {}
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if path.is_dir() or "__pycache__" in relative.parts or path.suffix == ".pyc":
-            continue
-        if relative.parts[0] == "data" and len(relative.parts) > 2 and relative.parts[1] not in BOTOCORE_SERVICES:
-            continue
-        files[f"botocore/{relative.as_posix()}"] = str(path)
-    return files
+    files = []
+    for folder, subfolders, names in os.walk(root):
+        relative_folder = Path(folder).relative_to(root)
+        parts = relative_folder.parts
+        if parts == ("data",):
+            subfolders[:] = [d for d in subfolders if d in BOTOCORE_SERVICES]
+        subfolders[:] = [d for d in subfolders if d != "__pycache__"]
+        for file in names:
+            if not file.endswith(".pyc"):
+                files.append((f"botocore/{(relative_folder / file).as_posix()}", str(Path(folder) / file)))
+    return tuple(sorted(files))
 
 
 def lambda_code() -> pulumi.AssetArchive:

@@ -1,6 +1,7 @@
 """Shared fixtures: the mocked graphs of the real stacks, built once per session."""
 
 import copy
+import os
 import subprocess
 import sys
 
@@ -50,6 +51,10 @@ _CLI: dict[str, subprocess.Popen] = {}
 
 
 def pytest_collection_modifyitems(session, config, items):
+    # Under pytest-xdist every worker collects every test: the workers already fill both cores, so the test runs
+    # its CLI when it comes instead of each worker starting one that only one of them would read.
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
     if any(item.name == CLI_TEST for item in items):
         _CLI["prod"] = subprocess.Popen([sys.executable, "-m", "tools.preview", "prod", "--json"], cwd=ROOT,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)

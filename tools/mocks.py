@@ -105,11 +105,22 @@ class AwsMocks(pulumi_mocks.Mocks):
         return invoke_result(args.token, dict(args.args), region, ACCOUNT_ID)
 
 
+def skip_source_positions() -> None:
+    """Offline, no engine shows where in the program a resource was declared: skip the SDK's per-registration walk
+    of the Python stack (pulumi/runtime/resource.py `_get_stack_trace`), which turns every frame into a file URI and
+    was about a sixth of a mocked run (deeper under pytest). The recorded graph does not contain it."""
+    from pulumi.runtime import resource as runtime_resource
+    from pulumi.runtime.proto import source_pb2
+
+    runtime_resource._get_stack_trace = source_pb2.StackTrace
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A mock monitor that keeps every registration request, options included."""
 
     def __init__(self, mocks: AwsMocks) -> None:
         super().__init__(mocks)
+        skip_source_positions()
         self.aws = mocks
         self.registrations: dict[str, Registration] = {}
 
