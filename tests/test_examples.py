@@ -138,7 +138,7 @@ def test_example_renders_with_the_products_name_on_every_physical_name(product):
     assert one(g, "aws:rds/instance:Instance", "database")["inputs"]["identifier"] == prefix
     families = [r["inputs"]["family"] for r in resources(g, TASK)]
     assert families and all(f.startswith(f"{prefix}-") for f in families)
-    region, backup_region = region_of(g), settings_of(product)["backupRegion"]
+    region = region_of(g)
     assert g["outputs"]["backupBucketName"] == f"{prefix}-backups-{ACCOUNT}-{region}"
     assert not {m for r in g["resources"] for m in re.findall(r"nodeapi-[a-z0-9-]+", json.dumps(r["inputs"]))}
 
