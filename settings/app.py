@@ -7,7 +7,7 @@ from pydantic import Field, field_validator
 from contract.names import check_app_name
 
 from .base import Section
-from .services import check_environment, check_secret_names
+from .services import EnvironmentVariables, SecretNames
 
 _APP_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 
@@ -16,8 +16,8 @@ class AppSettings(Section):
     """Name, app-wide environment and the app-wide secrets (generated unless set as Pulumi secrets)."""
 
     name: str | None = Field(default=None, description="prefix of physical names; default: the Pulumi project name")
-    environment: dict[str, str] = Field(default_factory=dict, description="plain variables of every service and job")
-    secrets: list[str] = Field(default=["JWT_SECRET", "JWT_REFRESH_SECRET"],
+    environment: EnvironmentVariables = Field(default_factory=dict, description="plain variables of every service and job")
+    secrets: SecretNames = Field(default=["JWT_SECRET", "JWT_REFRESH_SECRET"],
                                description="secrets every service and job receives (env var names)")
 
     @field_validator("name")
@@ -30,12 +30,3 @@ class AppSettings(Section):
                              "(it prefixes RDS, ElastiCache, S3 and load balancer names)")
         return check_app_name(value)
 
-    @field_validator("environment")
-    @classmethod
-    def _env(cls, value: dict[str, str]) -> dict[str, str]:
-        return check_environment(value)
-
-    @field_validator("secrets")
-    @classmethod
-    def _secrets(cls, value: list[str]) -> list[str]:
-        return check_secret_names(value)

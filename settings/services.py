@@ -2,9 +2,9 @@
 
 import ipaddress
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from contract.maintenance import PULUMI_PRIORITIES, ROUTE_PRIORITY_START, VALUES_PER_RULE, Route, body_problem, plan
 from .backups import check_schedule
@@ -79,6 +79,10 @@ def check_secret_names(value: list[str]) -> list[str]:
     if len(set(value)) != len(value):
         raise ValueError("names must be unique")
     return value
+
+
+EnvironmentVariables = Annotated[dict[str, str], AfterValidator(check_environment)]
+SecretNames = Annotated[list[str], AfterValidator(check_secret_names)]
 
 
 def size_rules(prefix: str, cpu: int, memory: int) -> list[tuple[str, Any, str]]:
@@ -259,8 +263,8 @@ class ServiceSettings(Section):
     port: int | None = Field(default=None, ge=1024, le=65535, description="port it listens on (non-root: >= 1024)")
     cpu: int = Field(default=512, description="task CPU units (256 = 1/4 vCPU); Fargate pairs it with memory")
     memory: int = Field(default=1024, description="task memory (MiB)")
-    environment: dict[str, str] = Field(default_factory=dict, description="plain variables of this service")
-    secrets: list[str] = Field(default_factory=list, description="app secrets only this service receives")
+    environment: EnvironmentVariables = Field(default_factory=dict, description="plain variables of this service")
+    secrets: SecretNames = Field(default_factory=list, description="app secrets only this service receives")
     health_check: HealthCheckSettings = Field(default_factory=HealthCheckSettings)
     scaling: ScalingSettings = Field(default_factory=ScalingSettings)
     spot: bool = Field(default=False, description="run on Fargate Spot (not in production for reachable services)")
@@ -278,15 +282,6 @@ class ServiceSettings(Section):
             return {**data, "public": {}}
         return data
 
-    @field_validator("environment")
-    @classmethod
-    def _env(cls, value: dict[str, str]) -> dict[str, str]:
-        return check_environment(value)
-
-    @field_validator("secrets")
-    @classmethod
-    def _secrets(cls, value: list[str]) -> list[str]:
-        return check_secret_names(value)
 
     @field_validator("log_retention_days")
     @classmethod
