@@ -1,12 +1,12 @@
 """Backup settings: the dump bucket, AWS Backup plan and the nightly pg_dump task."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from .base import Section, rule_error
 from .fargate import fargate_problem
-from .network import check_log_retention
+from .network import LogRetentionDays
 from .schedules import backup_expression, max_gap_hours, scheduler_expression
 
 PROD_MIN_RETENTION_DAYS = 30
@@ -25,6 +25,9 @@ def check_schedule(value: str) -> str:
     return scheduler_expression(value)
 
 
+SchedulerExpression = Annotated[str, AfterValidator(check_schedule)]
+
+
 def postgres_image(major: int) -> str:
     """The official postgres image (pg_dump, psql) of a major, from ECR Public (no Docker Hub rate limits)."""
     return POSTGRES_IMAGE.format(major=major)
@@ -34,7 +37,7 @@ class DumpSettings(Section):
     """The nightly logical dump: a scheduled Fargate task writing pg_dump output to the backup bucket."""
 
     enabled: bool = Field(default=True, description="schedule the nightly pg_dump")
-    schedule: str = Field(default="cron(0 2 * * ? *)",
+    schedule: SchedulerExpression = Field(default="cron(0 2 * * ? *)",
                           description="EventBridge Scheduler expression, UTC, any frequency (e.g. every 6 hours: "
                                       "'cron(0 */6 * * ? *)'); the dump's RPO is its interval")
     image: str | None = Field(default=None, description="image with pg_dump (major >= the server's); default: "
@@ -44,17 +47,7 @@ class DumpSettings(Section):
     upload_image: str = Field(default=DEFAULT_UPLOAD_IMAGE, description="image with the AWS CLI")
     cpu: Literal[256, 512, 1024, 2048, 4096] = Field(default=512, description="task CPU units")
     memory: int = Field(default=1024, ge=512, le=30720, description="task memory (MiB)")
-    log_retention_days: int = Field(default=30, description="CloudWatch retention of the task logs")
-
-    @field_validator("schedule")
-    @classmethod
-    def _schedule(cls, value: str) -> str:
-        return check_schedule(value)
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _logs(cls, value: int) -> int:
-        return check_log_retention(value)
+    log_retention_days: LogRetentionDays = Field(default=30, description="CloudWatch retention of the task logs")
 
 
 class BackupSettings(Section):

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from .base import Section
 from .checks import check_master_username
+from .network import LogRetentionDays
 from .postgres import PROGRAM_PARAMETERS, check_engine_version, parameter_value
 from .windows import daily_window, weekly_window, windows_overlap
 
@@ -75,7 +76,7 @@ class DatabaseSettings(Section):
     db_name: str = Field(default="app", pattern=r"^[a-z][a-z0-9_]{0,62}$", description="initial database")
     username: str = Field(default="nodeapi", pattern=r"^[a-z][a-z0-9_]{0,15}$", description="master user name")
     slow_query_ms: int = Field(default=500, ge=0, description="log statements slower than this (ms)")
-    log_retention_days: int = Field(default=30, description="CloudWatch retention of the exported logs")
+    log_retention_days: LogRetentionDays = Field(default=30, description="CloudWatch retention of the exported logs")
 
     @field_validator("instance_class")
     @classmethod
@@ -132,12 +133,6 @@ class DatabaseSettings(Section):
             raise ValueError(f"not an enhanced monitoring interval; allowed: {', '.join(map(str, MONITORING_INTERVALS))}")
         return value
 
-    @field_validator("log_retention_days")
-    @classmethod
-    def _log_retention(cls, value: int) -> int:
-        from .network import check_log_retention
-
-        return check_log_retention(value)
 
     @property
     def major_version(self) -> int:

@@ -1,9 +1,9 @@
 """Network settings: address space, availability zones, NAT strategy (gateways or instances), flow logs."""
 
 import ipaddress
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from .base import Section, rule_error
 from .checks import check_private_cidr
@@ -36,6 +36,9 @@ def check_log_retention(days: int) -> int:
         allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS)
         raise ValueError(f"not a CloudWatch Logs retention; allowed: {allowed}")
     return days
+
+
+LogRetentionDays = Annotated[int, AfterValidator(check_log_retention)]
 
 
 class NatInstanceSettings(Section):
@@ -71,7 +74,7 @@ class NetworkSettings(Section):
         default=False,
         description="ECR, CloudWatch Logs, Secrets Manager, KMS and STS interface endpoints",
     )
-    flow_logs_retention_days: int = Field(default=30, description="VPC flow log retention")
+    flow_logs_retention_days: LogRetentionDays = Field(default=30, description="VPC flow log retention")
     flow_logs_class: Literal["STANDARD", "INFREQUENT_ACCESS"] = Field(
         default="STANDARD",
         description="log class of the flow log group: INFREQUENT_ACCESS halves ingestion (no metric filters, no "
@@ -88,11 +91,6 @@ class NetworkSettings(Section):
         if not 16 <= network.prefixlen <= 20:
             raise ValueError(f"prefix /{network.prefixlen} is not allowed; use /16 to /20")
         return check_private_cidr(value)
-
-    @field_validator("flow_logs_retention_days")
-    @classmethod
-    def _valid_retention(cls, value: int) -> int:
-        return check_log_retention(value)
 
     @model_validator(mode="after")
     def _egress_exists(self) -> "NetworkSettings":

@@ -7,11 +7,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from contract.maintenance import PULUMI_PRIORITIES, ROUTE_PRIORITY_START, VALUES_PER_RULE, Route, body_problem, plan
-from .backups import check_schedule
+from .backups import SchedulerExpression
 from .base import Section
 from .fargate import fargate_problem
 from .image import BuildSettings, check_image_reference
-from .network import check_log_retention
+from .network import LogRetentionDays
 from .volumes import VolumeSettings, single_writer_rules, volume_rules
 
 PROD_MIN_BAKE_MINUTES = 10
@@ -273,7 +273,7 @@ class ServiceSettings(Section):
                                    description="services this one calls by name (Service Connect)")
     exec: bool | None = Field(default=None, description="allow `python -m ops exec` (default: on outside production)")
     volume: VolumeSettings | None = Field(default=None, description="an encrypted EFS volume (state on files)")
-    log_retention_days: int = Field(default=30, description="CloudWatch retention of the container logs")
+    log_retention_days: LogRetentionDays = Field(default=30, description="CloudWatch retention of the container logs")
 
     @model_validator(mode="before")
     @classmethod
@@ -282,11 +282,6 @@ class ServiceSettings(Section):
             return {**data, "public": {}}
         return data
 
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _logs(cls, value: int) -> int:
-        return check_log_retention(value)
 
     def rules(self, stack: Any) -> list[tuple[str, Any, str]]:
         found = size_rules("", self.cpu, self.memory)
@@ -355,20 +350,10 @@ class JobSettings(Section):
 
     service: str = Field(description="the service whose image, environment and secrets the job uses")
     command: list[str] = Field(min_length=1, description="the job's command")
-    schedule: str = Field(description="EventBridge Scheduler expression, UTC, e.g. 'cron(0 3 * * ? *)'")
+    schedule: SchedulerExpression = Field(description="EventBridge Scheduler expression, UTC, e.g. 'cron(0 3 * * ? *)'")
     cpu: int = Field(default=256, description="task CPU units")
     memory: int = Field(default=512, description="task memory (MiB)")
-    log_retention_days: int = Field(default=30, description="CloudWatch retention of the job logs")
-
-    @field_validator("schedule")
-    @classmethod
-    def _schedule(cls, value: str) -> str:
-        return check_schedule(value)
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _logs(cls, value: int) -> int:
-        return check_log_retention(value)
+    log_retention_days: LogRetentionDays = Field(default=30, description="CloudWatch retention of the job logs")
 
 
 class LoadBalancerSettings(Section):

@@ -7,7 +7,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from .base import Section, rule_error
-from .network import check_log_retention
+from .network import LogRetentionDays
 
 WAF_WINDOWS = (60, 120, 300, 600)  # the only evaluation windows of WAF rate-based rules (seconds)
 MIN_RATE_LIMIT = 10
@@ -75,12 +75,7 @@ class WafSettings(Section):
         default_factory=lambda: [RateLimit(**limit) for limit in DEFAULT_RATE_LIMITS],
         max_length=20, description="rate-based rules, in evaluation order",
     )
-    log_retention_days: int = Field(default=30, description="CloudWatch retention of the WAF logs")
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _logs(cls, value: int) -> int:
-        return check_log_retention(value)
+    log_retention_days: LogRetentionDays = Field(default=30, description="CloudWatch retention of the WAF logs")
 
     @field_validator("managed_rule_groups")
     @classmethod
