@@ -15,13 +15,13 @@ from components.encryption import Encryption, EncryptionArgs
 from components.frontends import Frontends, FrontendsArgs
 from components.network import Network, NetworkArgs
 from components.notifications import Notifications, NotificationsArgs, Subscribers
-from components.office_hours import OfficeHours
+from components.office_hours import OfficeHours, office_hours_args
 from components.observability import Observability, ObservabilityArgs
 from components.providers import US_EAST_1, aws_provider, default_tags, needs_us_east_1
 from components.service_groups import ServiceGroups, ServiceGroupsArgs
 from components.stack_names import StackNames
 from components.volumes import Volumes, VolumesArgs
-from components.stack_outputs import export_all, office_hours_args, job_outputs, service_outputs
+from components.stack_outputs import export_all, job_outputs, service_outputs
 from settings import SettingsError, load_settings
 from settings.domain import alias_places, certificate_places
 

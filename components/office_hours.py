@@ -124,3 +124,15 @@ class OfficeHours(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             ))
         return actions
+
+
+def office_hours_args(settings, names, app, network, account_id: str) -> OfficeHoursArgs:
+    """What office hours stop at night: every scaled service, the database, the NAT instances."""
+    scaled = {name: service for name, service in app.services.items() if service.scaling_target is not None}
+    return OfficeHoursArgs(
+        hours=settings.schedule.office_hours, name_prefix=names.prefix, cluster_name=names.cluster(),
+        services=[ScaledService(name=name, min_count=settings.services[name].scaling.min_count,
+                                max_count=settings.services[name].scaling.max_count) for name in sorted(scaled)],
+        scaling_targets=[scaled[name].scaling_target for name in sorted(scaled)],
+        db_identifier=names.prefix, nat_group_names=[n.group_name for n in network.nat_instances],
+        region=settings.region, account_id=account_id)

@@ -1,5 +1,4 @@
-"""The stack outputs contract (docs/outputs.md): what `pulumi stack output --json` gives ops and CI, and the
-small adapters __main__ needs between components."""
+"""The stack outputs contract (docs/outputs.md): what `pulumi stack output --json` gives ops and CI."""
 
 import pulumi
 
@@ -46,17 +45,3 @@ def export_all(values: dict) -> None:
     """`pulumi.export` each key, in order."""
     for key, value in values.items():
         pulumi.export(key, value)
-
-
-def office_hours_args(settings: StackSettings, names, app: App, network, account_id: str):
-    """What office hours stop at night: every scaled service, the database, the NAT instances."""
-    from .office_hours import OfficeHoursArgs, ScaledService
-
-    scaled = {name: service for name, service in app.services.items() if service.scaling_target is not None}
-    return OfficeHoursArgs(
-        hours=settings.schedule.office_hours, name_prefix=names.prefix, cluster_name=names.cluster(),
-        services=[ScaledService(name=name, min_count=settings.services[name].scaling.min_count,
-                                max_count=settings.services[name].scaling.max_count) for name in sorted(scaled)],
-        scaling_targets=[scaled[name].scaling_target for name in sorted(scaled)],
-        db_identifier=names.prefix, nat_group_names=[n.group_name for n in network.nat_instances],
-        region=settings.region, account_id=account_id)
