@@ -23,6 +23,7 @@ from .db_app_user import DbAppUser, DbAppUserArgs, DbAppUserNames, proxy_user_se
 from .db_dump import DbDump, DbDumpArgs
 from .encryption import Encryption
 from .security import allow_all_egress, security_group
+from .moved import MOVED
 from .wiring import AppWiring
 
 TASKS_CLIENT = "data-tasks"  # the data tier's own tasks (pg_dump, database users) as a database client
@@ -30,7 +31,6 @@ LEGACY_CLIENT = "app"  # the one shared app group of the program before every se
 RESERVED_CLIENTS = (TASKS_CLIENT, "proxy")  # `database-from-proxy` is the proxy's own rule
 # Children that existed at the top level before the DataTier keep their names; the alias moves them under it
 # without replacing anything (an RDS instance or a cache must never be replaced by a refactoring).
-MOVED = pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)
 
 
 def backups_bucket_name(prefix: str, account_id: str, region: str) -> str:

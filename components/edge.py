@@ -12,6 +12,7 @@ from settings.services import admin_route, planned_routes, route_priorities
 from .access_logs import AccessLogs, AccessLogsArgs
 from .load_balancer import (HealthCheck, LoadBalancer, LoadBalancerArgs, Maintenance, PublicTarget, RouteSpec,
                             target_group_key)
+from .moved import MOVED
 from .stack_names import StackNames
 from .waf import Waf, WafArgs
 
@@ -71,7 +72,7 @@ class Edge(pulumi.ComponentResource):
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nodeapi:edge:Edge", name, None, opts)
         settings, names = args.settings, args.names
-        lb, child = settings.load_balancer, pulumi.ResourceOptions(parent=self)
+        lb, child = settings.load_balancer, pulumi.ResourceOptions(parent=self, aliases=[MOVED])
         self.access_logs = AccessLogs("access-logs", AccessLogsArgs(
             bucket_name=names.bucket("alb-logs", args.account_id, settings.region),
             retention_days=lb.access_logs_retention_days, region=settings.region, account_id=args.account_id,

@@ -13,6 +13,7 @@ from .dashboard import Dashboard, DashboardArgs
 from .data_tier import DataTier
 from .edge import Edge
 from .notifications import Notifications
+from .moved import MOVED
 from .stack_names import StackNames
 
 
@@ -59,7 +60,7 @@ class Observability(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("nodeapi:observability:Observability", name, None, opts)
-        settings, names, child = args.settings, args.names, pulumi.ResourceOptions(parent=self)
+        settings, names, child = args.settings, args.names, pulumi.ResourceOptions(parent=self, aliases=[MOVED])
         alarms = settings.alarms
         self.notifications = args.notifications
         self.alarms = Alarms("alarms", AlarmsArgs(

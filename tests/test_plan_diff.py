@@ -392,3 +392,18 @@ def test_site_buckets_and_service_volumes_of_real_stacks_are_stateful():
     volume = [f.message for f in danger_flags(prod_single_writer(), prod) if f.kind == "delete"]
     assert volume == ["`volume-web` (`aws:efs/fileSystem:FileSystem`): deleted; if it was renamed or moved, add an "
                       "alias to keep it; it is protected, so `pulumi up` will refuse until protect is removed"]
+
+
+def test_a_component_moved_under_another_with_an_alias_is_unchanged_with_its_children():
+    """DataTier-style move: `database` (and its child bucket) go under a new component with
+    `aliases=[Alias(parent=ROOT_STACK_RESOURCE)]`; the engine keeps them, so the diff shows no delete."""
+    tier = component("data-tier", "nodeapi:data:DataTier")
+    moved = {**component("data", "nodeapi:database:Database", parent=tier),
+             "options": {**OPTIONS, "provider": None, "aliases": [{"spec": {"noParent": True}}]}}
+    bucket_before = res(BUCKET, "backups", {"bucket": "backups"})
+    bucket_after = res(BUCKET, "backups", {"bucket": "backups"}, parent=moved)
+    base = graph(bucket_before)
+    head = {**graph(), "resources": sorted([tier, moved, bucket_after], key=lambda r: r["urn"])}
+    assert (resource_diffs(base, head), danger_flags(base, head)) == ([], [])
+    head_renamed = {**head, "resources": [tier, {**moved, "options": {**OPTIONS, "provider": None}}, bucket_after]}
+    assert [d.action for d in resource_diffs(base, head_renamed)] == ["add", "remove"]  # no alias: a new resource

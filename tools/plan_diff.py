@@ -207,6 +207,42 @@ def _index(graph: dict) -> dict[str, dict]:
     return {r["urn"]: r for r in graph.get("resources", [])}
 
 
+def _qualified_type(urn: str) -> str:
+    """`nodeapi:data:DataTier$aws:rds/instance:Instance` of `urn:pulumi:<stack>::<project>::<types>::<name>`."""
+    return urn.split("::")[2]
+
+
+def _aligned(base: dict, head: dict) -> dict[str, dict]:
+    """Head resources keyed by the base URN they continue: their own, or the one an alias names, theirs or an
+    aliased ancestor's (children of a moved component move with it, as the engine resolves them). Without this, a
+    child moved under a component (with `aliases` so `pulumi up` keeps it) would show as deleted and added."""
+    old, new = _index(base), _index(head)
+    types: dict[str, set[str]] = {}
+
+    def qualified_types(urn: str) -> set[str]:
+        if urn not in types:
+            resource = new[urn]
+            parents = set(qualified_types(resource["parent"])) if resource.get("parent") in new else set()
+            top_level = False
+            for alias in resource["options"].get("aliases", []):
+                spec = alias.get("spec", {})
+                top_level |= bool(spec.get("noParent"))
+                if spec.get("parentUrn"):
+                    parents.add(_qualified_type(spec["parentUrn"]))
+            own = {_qualified_type(urn)} | {f"{parent}${resource['type']}" for parent in parents}
+            types[urn] = own | ({resource["type"]} if top_level else set())
+        return types[urn]
+
+    aligned = {}
+    for urn, resource in new.items():
+        head_prefix = urn.split("::", 2)[0] + "::" + urn.split("::")[1]
+        if urn not in old:
+            urn = next((candidate for candidate in sorted(f"{head_prefix}::{q}::{resource['name']}"
+                                                            for q in qualified_types(urn)) if candidate in old), urn)
+        aligned[urn] = resource
+    return aligned
+
+
 def top_component(resource: dict, index: dict[str, dict]) -> str:
     """URN of the outermost component above a resource ("" for providers and other unparented resources)."""
     current = resource
@@ -216,8 +252,8 @@ def top_component(resource: dict, index: dict[str, dict]) -> str:
 
 
 def resource_diffs(base: dict, head: dict) -> list[ResourceDiff]:
-    """Every custom resource that is added, removed or changed, by URN."""
-    old, new = _index(base), _index(head)
+    """Every custom resource that is added, removed or changed, by URN (a moved resource by its base URN)."""
+    old, new, by_urn = _index(base), _aligned(base, head), _index(head)
     diffs = []
     for urn in sorted(old.keys() | new.keys()):
         before, after = old.get(urn), new.get(urn)
@@ -225,14 +261,15 @@ def resource_diffs(base: dict, head: dict) -> list[ResourceDiff]:
         if not resource["custom"]:
             continue
         if before is None:
-            diffs.append(ResourceDiff("add", after, tuple(diff_values({}, after["inputs"])), top_component(after, new)))
+            diffs.append(ResourceDiff("add", after, tuple(diff_values({}, after["inputs"])),
+                                      top_component(after, by_urn)))
         elif after is None:
             diffs.append(ResourceDiff("remove", before, (), top_component(before, old)))
         else:
             changes = diff_values(before["inputs"], after["inputs"])
             changes += diff_values(before["options"], after["options"], option=True)
             if changes:
-                diffs.append(ResourceDiff("change", after, tuple(changes), top_component(after, new)))
+                diffs.append(ResourceDiff("change", after, tuple(changes), top_component(after, by_urn)))
     return diffs
 
 
@@ -241,7 +278,7 @@ def resource_diffs(base: dict, head: dict) -> list[ResourceDiff]:
 
 def danger_flags(base: dict, head: dict) -> list[Flag]:
     """Dangerous changes from base to head: deletions, replacements, weaker protection, encryption or exposure."""
-    old, new = _index(base), _index(head)
+    old, new = _index(base), _aligned(base, head)
     buckets = {r["inputs"].get("bucket") for r in new.values() if r["type"] == "aws:s3/bucket:Bucket"}
     flags = []
     for urn in sorted(old.keys() | new.keys()):
@@ -485,14 +522,14 @@ def _flags_block(flags: list[Flag]) -> str:
 def render_diff(base: dict, head: dict, *, limit: int = DEFAULT_LIMIT, cost: str = "") -> str:
     """Markdown for one stack: summary counts, the cost line (tools/cost.py), danger flags, then one block per component."""
     diffs, flags = resource_diffs(base, head), danger_flags(base, head)
-    old, new = _index(base), _index(head)
+    old, new = _index(base), _aligned(base, head)
     unchanged = sum(r["custom"] for urn, r in new.items() if urn in old) - sum(d.action == "change" for d in diffs)
     top = _summary(head["stack"], diffs, unchanged, cost) + "\n" + _flags_block(flags)
     flagged_urns = {f.urn for f in flags}
     groups: dict[str, list[ResourceDiff]] = {}
     for diff in diffs:
         groups.setdefault(diff.group, []).append(diff)
-    index = {**old, **new}
+    index = {**old, **_index(head)}  # groups are head URNs (top_component)
     ordered = sorted(groups.items(), key=lambda kv: (not any(d.resource["urn"] in flagged_urns for d in kv[1]),
                                                      index[kv[0]]["name"] if kv[0] in index else ""))
     blocks = [(_component_block(g, ds, index, any(d.resource["urn"] in flagged_urns for d in ds)), len(ds))
